@@ -1,0 +1,101 @@
+package dev.kagami.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** All of Kagami's own configuration, under the prefix {@code kagami}. Defaults live here. */
+@ConfigMapping(prefix = "kagami")
+public interface KagamiConfig {
+
+  Model model();
+
+  Serving serving();
+
+  Limits limits();
+
+  /** Which model package to serve and how. */
+  interface Model {
+    /** The model repository: {@code <repository>/<name>/<version>/} holds one package. */
+    @WithDefault("models")
+    Path repository();
+
+    /** Name of the model to load at start-up. */
+    @WithDefault("tiny-clip")
+    String name();
+
+    /** Version of the model to load at start-up. */
+    @WithDefault("1")
+    String version();
+
+    /** Engine that runs the encoders: onnxruntime (default, CPU), pytorch (TorchScript) or tensorrt (GPU). */
+    @WithDefault("onnxruntime")
+    String engine();
+
+    /** Threads each engine session may use for one batch (0 = the engine's default). */
+    @WithDefault("0")
+    int engineThreads();
+
+    /**
+     * Whether loading a package also runs it through a second engine (ONNX Runtime vs PyTorch) on the
+     * package's probe inputs and refuses it when they disagree.
+     */
+    @WithDefault("false")
+    boolean parityCheck();
+
+    /** Minimum cosine between the two engines' embeddings for the parity check to pass. */
+    @WithDefault("0.9999")
+    double parityMinCosine();
+  }
+
+  /** Dynamic batching and admission control. */
+  interface Serving {
+    /** Largest batch handed to the engine. */
+    @WithDefault("32")
+    int maxBatchSize();
+
+    /** How long the batcher waits for more items once it holds one. */
+    @WithDefault("2ms")
+    Duration maxBatchWait();
+
+    /** Items (images or texts) that may wait for the engine; beyond this, RESOURCE_EXHAUSTED. */
+    @WithDefault("1024")
+    int queueCapacity();
+
+    /** Engine workers per modality (each holds one predictor). */
+    @WithDefault("1")
+    int workers();
+
+    /** Threads that decode and preprocess images and tokenize texts. */
+    @WithDefault("2")
+    int preprocessThreads();
+
+    /** Requests waiting for preprocessing; beyond this, RESOURCE_EXHAUSTED. */
+    @WithDefault("256")
+    int preprocessQueueCapacity();
+
+    /** Most inputs in one Embed request. */
+    @WithDefault("256")
+    int maxInputsPerRequest();
+
+    /** Requests in flight on one EmbedStream before the server stops reading from it. */
+    @WithDefault("4")
+    int streamWindow();
+  }
+
+  /** Input limits; over-limit input is refused with INVALID_ARGUMENT before any expensive work. */
+  interface Limits {
+    /** Largest encoded image, in bytes. */
+    @WithDefault("16000000")
+    int maxImageBytes();
+
+    /** Largest decoded image, in pixels (width x height), read from the header before decoding. */
+    @WithDefault("40000000")
+    long maxImagePixels();
+
+    /** Largest text, in characters (UTF-16 code units), before tokenization. */
+    @WithDefault("4096")
+    int maxTextChars();
+  }
+}

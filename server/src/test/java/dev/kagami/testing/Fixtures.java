@@ -1,0 +1,98 @@
+package dev.kagami.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Paths of the committed fixtures (see src/test/resources/fixtures/README.md) and the golden data. */
+public final class Fixtures {
+
+  public static final Path ROOT = Path.of("src/test/resources/fixtures").toAbsolutePath();
+  public static final Path GOLDEN = ROOT.resolve("golden");
+  /** The tiny random-weight CLIP package (also the server's default until a trained one lands). */
+  public static final Path TINY_CLIP = Path.of("../models/tiny-clip/1").toAbsolutePath().normalize();
+
+  private Fixtures() {}
+
+  public record GoldenImage(String file, int width, int height, String crop, float[] embedding) {
+    public Path path() {
+      return GOLDEN.resolve(file);
+    }
+
+    public Path cropPath() {
+      return GOLDEN.resolve(crop);
+    }
+
+    public byte[] bytes() {
+      try {
+        return Files.readAllBytes(path());
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+
+  public record GoldenText(String text, long[] ids, float[] embedding) {}
+
+  public static JsonNode golden() {
+    try {
+      return new ObjectMapper().readTree(GOLDEN.resolve("golden.json").toFile());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public static List<GoldenImage> goldenImages() {
+    List<GoldenImage> out = new ArrayList<>();
+    for (JsonNode n : golden().path("images")) {
+      out.add(new GoldenImage(n.path("file").asText(), n.path("width").asInt(), n.path("height").asInt(),
+          n.path("crop").asText(), floats(n.path("embedding"))));
+    }
+    return out;
+  }
+
+  public static List<GoldenText> goldenTexts() {
+    List<GoldenText> out = new ArrayList<>();
+    for (JsonNode n : golden().path("texts")) {
+      long[] ids = new long[n.path("ids").size()];
+      for (int i = 0; i < ids.length; i++) {
+        ids[i] = n.path("ids").get(i).asLong();
+      }
+      out.add(new GoldenText(n.path("text").asText(), ids, floats(n.path("embedding"))));
+    }
+    return out;
+  }
+
+  public static byte[] read(Path p) {
+    try {
+      return Files.readAllBytes(p);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static float[] floats(JsonNode arr) {
+    float[] f = new float[arr.size()];
+    for (int i = 0; i < f.length; i++) {
+      f[i] = (float) arr.get(i).asDouble();
+    }
+    return f;
+  }
+
+  public static double cosine(float[] a, float[] b) {
+    double dot = 0;
+    double na = 0;
+    double nb = 0;
+    for (int i = 0; i < a.length; i++) {
+      dot += (double) a[i] * b[i];
+      na += (double) a[i] * a[i];
+      nb += (double) b[i] * b[i];
+    }
+    return dot / Math.sqrt(na * nb);
+  }
+}
