@@ -1,0 +1,75 @@
+package dev.kagami.embedding;
+
+import dev.kagami.engine.EncoderEngine;
+import dev.kagami.engine.EngineFactory;
+import dev.kagami.engine.EngineKind;
+import dev.kagami.engine.EngineOptions;
+import dev.kagami.error.KagamiException.InvalidModelPackage;
+import dev.kagami.model.ModelPackage;
+import dev.kagami.model.ModelPackageReader;
+import dev.kagami.preprocess.ClipTokenizer;
+import dev.kagami.preprocess.ImageDecoder;
+import java.nio.file.Path;
+import org.jboss.logging.Logger;
+
+/**
+ * Turns a package directory into a {@link ModelRuntime}: read and verify the package, open the engine
+ * (which warms both towers up), optionally check parity against the other engine. Any failure leaves
+ * nothing open and says what was wrong.
+ */
+public final class ModelLoader {
+
+  private static final Logger LOG = Logger.getLogger(ModelLoader.class);
+
+  /** What loading needs besides the directory. */
+  public record Settings(EngineKind engine, EngineOptions engineOptions, DynamicBatcher.Settings batching,
+      int maxTextChars, boolean parityCheck, double parityMinCosine) {}
+
+  private final ModelPackageReader reader = new ModelPackageReader();
+  private final EngineFactory engines;
+  private final ImageDecoder decoder;
+
+  public ModelLoader(EngineFactory engines, ImageDecoder decoder) {
+    this.engines = engines;
+    this.decoder = decoder;
+  }
+
+  public ModelRuntime load(Path dir, Settings s) {
+    long t0 = System.nanoTime();
+    ModelPackage pkg = reader.read(dir);
+    EncoderEngine engine = engines.open(s.engine(), pkg, s.engineOptions());
+    try {
+      if (s.parityCheck()) {
+        checkParity(pkg, engine, s);
+      }
+      ModelRuntime rt = new ModelRuntime(pkg, engine, decoder, s.maxTextChars(), s.batching());
+      LOG.infof("Loaded model %s (%s layout, dimension %d) on %s in %d ms", pkg.id(), pkg.layout(),
+          engine.dimension(), s.engine().djlName(), (System.nanoTime() - t0) / 1_000_000);
+      return rt;
+    } catch (RuntimeException e) {
+      engine.close();
+      throw e;
+    }
+  }
+
+  private void checkParity(ModelPackage pkg, EncoderEngine primary, Settings s) {
+    EngineKind other = s.engine() == EngineKind.PYTORCH ? EngineKind.ONNXRUNTIME : EngineKind.PYTORCH;
+    if (other == EngineKind.PYTORCH && pkg.visualTorchScript().isEmpty()) {
+      throw new InvalidModelPackage("Model package " + dir(pkg) + ": parity check asked for, but the package has no "
+          + "TorchScript towers to compare ONNX with");
+    }
+    try (EncoderEngine second = engines.open(other, pkg, new EngineOptions(1, 0));
+        ClipTokenizer tok = new ClipTokenizer(pkg.tokenizer(), pkg.manifest().text(), 10_000)) {
+      double worst = ParityCheck.worstCosine(primary, second, pkg.manifest().image().size(), tok);
+      if (worst < s.parityMinCosine()) {
+        throw new InvalidModelPackage("Model package " + dir(pkg) + ": " + s.engine().djlName() + " and " + other.djlName()
+            + " disagree: worst cosine " + worst + " < " + s.parityMinCosine());
+      }
+      LOG.infof("Parity %s vs %s on %s: worst cosine %.6f", s.engine().djlName(), other.djlName(), pkg.id(), worst);
+    }
+  }
+
+  private static Path dir(ModelPackage pkg) {
+    return pkg.directory();
+  }
+}
