@@ -44,19 +44,19 @@ public final class ClipImageTransform {
     return switch (mode) {
       case SQUASH -> PilBicubic.resize(img, size, size);
       case SHORTEST -> {
-        int nw;
-        int nh;
+        long nw;
+        long nh;
         if (w <= h) {
           nw = size;
-          nh = (int) ((double) size * h / w);
+          nh = (long) ((double) size * h / w);
         } else {
-          nw = (int) ((double) size * w / h);
+          nw = (long) ((double) size * w / h);
           nh = size;
         }
-        RgbImage resized = PilBicubic.resize(img, nw, nh);
-        int top = (int) Math.rint((nh - size) / 2.0);
-        int left = (int) Math.rint((nw - size) / 2.0);
-        yield crop(resized, left, top);
+        long top = (long) Math.rint((nh - size) / 2.0);
+        long left = (long) Math.rint((nw - size) / 2.0);
+        // Only the centre crop is computed: identical to resize-then-crop, bounded cost for any aspect ratio.
+        yield PilBicubic.resizeRegion(img, nw, nh, left, top, size, size);
       }
       case LONGEST -> {
         double s = (double) size / Math.max(w, h);
@@ -72,20 +72,6 @@ public final class ClipImageTransform {
         yield new RgbImage(size, size, out);
       }
     };
-  }
-
-  private RgbImage crop(RgbImage img, int left, int top) {
-    int[] out = new int[size * size];
-    int w = img.width();
-    for (int y = 0; y < size; y++) {
-      int sy = y + top;
-      for (int x = 0; x < size; x++) {
-        int sx = x + left;
-        // torchvision pads with zeros when the crop is larger than the image (never for SHORTEST)
-        out[y * size + x] = sx >= 0 && sy >= 0 && sx < w && sy < img.height() ? img.pixels()[sy * w + sx] : 0;
-      }
-    }
-    return new RgbImage(size, size, out);
   }
 
   /** Writes the normalised CHW tensor of {@code img} into {@code dst} at {@code offset}. */

@@ -54,4 +54,35 @@ class ClipImageTransformGoldenTest {
     System.out.printf("%-28s mean |diff| = %.6f (%.3f levels), max = %.4f%n", g.file(), meanAbs, meanAbs * 255, maxAbs);
     assertThat(meanAbs).as("mean absolute difference after undoing normalisation").isLessThanOrEqualTo(1.0 / 255);
   }
+
+  /** The tolerance above is tight enough to catch the classic bug: Java2D's bicubic does not antialias. */
+  @org.junit.jupiter.api.Test
+  void java2d_bicubic_would_fail_this_test_on_a_large_downscale() {
+    GoldenImage g = Fixtures.goldenImages().stream().filter(i -> i.file().contains("3000x2000")).findFirst().orElseThrow();
+    RgbImage decoded = DECODER.decode(g.bytes());
+    java.awt.image.BufferedImage src = new java.awt.image.BufferedImage(decoded.width(), decoded.height(),
+        java.awt.image.BufferedImage.TYPE_INT_RGB);
+    src.setRGB(0, 0, decoded.width(), decoded.height(), decoded.pixels(), 0, decoded.width());
+    int nw = 224 * 3000 / 2000;
+    java.awt.image.BufferedImage dst = new java.awt.image.BufferedImage(nw, 224, java.awt.image.BufferedImage.TYPE_INT_RGB);
+    java.awt.Graphics2D gr = dst.createGraphics();
+    gr.setRenderingHint(java.awt.RenderingHints.KEY_INTERPOLATION, java.awt.RenderingHints.VALUE_INTERPOLATION_BICUBIC);
+    gr.drawImage(src, 0, 0, nw, 224, null);
+    gr.dispose();
+    RgbImage reference = DECODER.decode(Fixtures.read(g.cropPath()));
+    int left = (int) Math.rint((nw - 224) / 2.0);
+    double sum = 0;
+    for (int y = 0; y < 224; y++) {
+      for (int x = 0; x < 224; x++) {
+        int a = dst.getRGB(x + left, y);
+        int b = reference.rgb(x, y);
+        for (int s = 0; s <= 16; s += 8) {
+          sum += Math.abs(((a >> s) & 0xFF) - ((b >> s) & 0xFF)) / 255.0;
+        }
+      }
+    }
+    double meanAbs = sum / (3.0 * 224 * 224);
+    System.out.printf("Java2D bicubic on %s: mean |diff| = %.4f (%.1f levels)%n", g.file(), meanAbs, meanAbs * 255);
+    assertThat(meanAbs).isGreaterThan(1.0 / 255);
+  }
 }
