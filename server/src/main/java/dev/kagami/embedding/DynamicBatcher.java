@@ -108,7 +108,7 @@ public final class DynamicBatcher<T> implements AutoCloseable {
 
   private void work() {
     List<Item> batch = new ArrayList<>(settings.maxBatch());
-    while (!closed) {
+    while (!closed || !queue.isEmpty()) {
       try {
         Item first = queue.poll(100, TimeUnit.MILLISECONDS);
         if (first == null) {
@@ -197,13 +197,16 @@ public final class DynamicBatcher<T> implements AutoCloseable {
     return queue.size();
   }
 
-  /** Stops taking work; waiting items fail, running batches finish. */
+  /**
+   * Stops admitting work, lets the workers finish what is queued (nothing admitted is lost), then stops
+   * them. Items still queued after the grace period fail with {@link Overloaded}.
+   */
   @Override
   public void close() {
     closed = true;
     for (Thread t : workers) {
       try {
-        t.join(10_000);
+        t.join(30_000);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }

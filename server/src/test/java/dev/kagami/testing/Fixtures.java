@@ -68,6 +68,27 @@ public final class Fixtures {
     return out;
   }
 
+  public static void copyTree(Path from, Path to) throws IOException {
+    try (java.util.stream.Stream<Path> s = Files.walk(from)) {
+      for (Path p : (Iterable<Path>) s::iterator) {
+        Path d = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(d);
+        } else {
+          Files.copy(p, d, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+    }
+  }
+
+  /** Builds the OpenCLIP/Immich export layout of the tiny package in {@code dir}. */
+  public static void writeOpenClipLayout(Path dir) throws IOException {
+    copyTree(GOLDEN.resolve("openclip-layout"), dir);
+    Files.copy(TINY_CLIP.resolve("visual.onnx"), dir.resolve("visual/model.onnx"));
+    Files.copy(TINY_CLIP.resolve("textual.onnx"), dir.resolve("textual/model.onnx"));
+    Files.copy(TINY_CLIP.resolve("tokenizer.json"), dir.resolve("textual/tokenizer.json"));
+  }
+
   public static byte[] read(Path p) {
     try {
       return Files.readAllBytes(p);

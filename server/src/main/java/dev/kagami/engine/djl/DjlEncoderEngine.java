@@ -99,7 +99,7 @@ public final class DjlEncoderEngine implements EncoderEngine {
     }
     try {
       Engine.getEngine(kind.djlName());
-    } catch (RuntimeException | UnsatisfiedLinkError e) {
+    } catch (RuntimeException | LinkageError e) {
       String hint = kind == EngineKind.TENSORRT
           ? " TensorRT needs an NVIDIA GPU and the TensorRT 8.x libraries (libnvinfer) on the library path."
           : "";
