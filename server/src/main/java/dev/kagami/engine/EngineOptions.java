@@ -4,9 +4,11 @@ package dev.kagami.engine;
  * How to open an engine.
  *
  * @param predictors predictors per tower (the most batches run at once on one tower)
- * @param threads intra-op threads per predictor, 0 for the engine's default
+ * @param threads intra-op threads per predictor, 0 for the engine's default (one per core)
+ * @param spinning whether idle intra-op threads spin-wait for the next run (ONNX Runtime): lower latency
+ *     for back-to-back batches, but it takes CPU from preprocessing on a small machine
  */
-public record EngineOptions(int predictors, int threads) {
+public record EngineOptions(int predictors, int threads, boolean spinning) {
   public EngineOptions {
     if (predictors < 1) {
       throw new IllegalArgumentException("predictors must be >= 1, is " + predictors);
@@ -14,5 +16,9 @@ public record EngineOptions(int predictors, int threads) {
     if (threads < 0) {
       throw new IllegalArgumentException("threads must be >= 0, is " + threads);
     }
+  }
+
+  public EngineOptions(int predictors, int threads) {
+    this(predictors, threads, false);
   }
 }

@@ -4,9 +4,7 @@ import ai.djl.MalformedModelException;
 import ai.djl.engine.Engine;
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.repository.zoo.Criteria;
-import ai.djl.repository.zoo.ModelNotFoundException;
-import ai.djl.repository.zoo.ZooModel;
+import ai.djl.Model;
 import ai.djl.translate.TranslateException;
 import ai.djl.util.PairList;
 import dev.kagami.engine.EncoderEngine;
@@ -19,12 +17,14 @@ import dev.kagami.model.ModelPackage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 
 /**
- * {@link EncoderEngine} on DJL: one {@link ZooModel} per tower and a pool of predictors each (DJL
+ * {@link EncoderEngine} on DJL: one {@link Model} per tower and a pool of predictors each (DJL
  * predictors are not thread-safe). The same code serves ONNX Runtime, PyTorch and TensorRT; only the file
  * each tower is loaded from and the engine options differ.
  */
@@ -159,17 +159,17 @@ public final class DjlEncoderEngine implements EncoderEngine {
 
   /** One tower: its model and a pool of predictors. */
   private static final class Tower implements AutoCloseable {
-    private final ZooModel<TensorInput, float[][]> model;
+    private final Model model;
     private final BlockingQueue<Predictor<TensorInput, float[][]>> pool;
     private final List<Predictor<TensorInput, float[][]>> all = new ArrayList<>();
     private final String inputName;
 
-    private Tower(ZooModel<TensorInput, float[][]> model, String inputName, int predictors) {
+    private Tower(Model model, EmbeddingTranslator translator, String inputName, int predictors) {
       this.model = model;
       this.inputName = inputName;
       this.pool = new ArrayBlockingQueue<>(predictors);
       for (int i = 0; i < predictors; i++) {
-        Predictor<TensorInput, float[][]> p = model.newPredictor();
+        Predictor<TensorInput, float[][]> p = model.newPredictor(translator);
         all.add(p);
         pool.add(p);
       }
@@ -179,26 +179,26 @@ public final class DjlEncoderEngine implements EncoderEngine {
         EngineOptions options) {
       String fileName = file.getFileName().toString();
       String base = fileName.substring(0, fileName.lastIndexOf('.'));
-      Criteria.Builder<TensorInput, float[][]> b = Criteria.builder()
-          .setTypes(TensorInput.class, float[][].class)
-          .optModelPath(file.getParent())
-          .optModelName(base)
-          .optEngine(kind.djlName())
-          .optTranslator(new EmbeddingTranslator(outputName, dim));
-      if (kind == EngineKind.ONNXRUNTIME && options.threads() > 0) {
-        b.optOption("intraOpNumThreads", String.valueOf(options.threads()));
-        b.optOption("interOpNumThreads", "1");
+      Map<String, Object> loadOptions = new HashMap<>();
+      if (kind == EngineKind.ONNXRUNTIME) {
+        loadOptions.put("sessionOptions", OrtOptions.session(options));
       }
-      ZooModel<TensorInput, float[][]> model;
+      Model model;
       try {
-        model = b.build().loadModel();
-      } catch (ModelNotFoundException | MalformedModelException | IOException | RuntimeException e) {
+        model = Model.newInstance(base, kind.djlName());
+      } catch (RuntimeException | LinkageError e) {
+        throw new ModelUnavailable("Engine " + kind.djlName() + " cannot create a model: " + rootMessage(e));
+      }
+      try {
+        model.load(file.getParent(), base, loadOptions);
+      } catch (MalformedModelException | IOException | RuntimeException e) {
+        model.close();
         throw new InvalidModelPackage("Model package " + pkg.directory() + ": " + kind.djlName() + " cannot load "
             + fileName + ": " + rootMessage(e), e);
       }
       try {
-        String resolvedInput = checkInputs(kind, pkg, fileName, model, inputName);
-        return new Tower(model, resolvedInput, options.predictors());
+        String resolvedInput = checkInputs(pkg, fileName, model, inputName);
+        return new Tower(model, new EmbeddingTranslator(outputName, dim), resolvedInput, options.predictors());
       } catch (RuntimeException e) {
         model.close();
         throw e;
@@ -206,8 +206,7 @@ public final class DjlEncoderEngine implements EncoderEngine {
     }
 
     /** Fails fast when the model lacks the declared input; returns the input name to bind. */
-    private static String checkInputs(EngineKind kind, ModelPackage pkg, String fileName,
-        ZooModel<TensorInput, float[][]> model, String declared) {
+    private static String checkInputs(ModelPackage pkg, String fileName, Model model, String declared) {
       PairList<String, Shape> inputs;
       try {
         inputs = model.describeInput();

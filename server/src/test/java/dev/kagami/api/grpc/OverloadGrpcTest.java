@@ -1,0 +1,104 @@
+package dev.kagami.api.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import dev.kagami.api.v1.EmbedInput;
+import dev.kagami.api.v1.EmbedRequest;
+import dev.kagami.api.v1.EmbeddingServiceGrpc;
+import dev.kagami.testing.Images;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import java.awt.Color;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/** A server with small queues under more load than it admits: overload is RESOURCE_EXHAUSTED, fast. */
+@QuarkusTest
+@TestProfile(OverloadGrpcTest.SmallQueues.class)
+class OverloadGrpcTest {
+
+  public static class SmallQueues implements QuarkusTestProfile {
+    @Override
+    public Map<String, String> getConfigOverrides() {
+      return Map.of(
+          "kagami.serving.queue-capacity", "4",
+          "kagami.serving.preprocess-queue-capacity", "2",
+          "kagami.serving.preprocess-threads", "1",
+          "kagami.serving.max-batch-size", "2");
+    }
+  }
+
+  @Test
+  void a_request_larger_than_the_queue_is_refused() {
+    ManagedChannel ch = ManagedChannelBuilder.forAddress("localhost", 9001).usePlaintext().build();
+    try {
+      EmbedRequest.Builder b = EmbedRequest.newBuilder();
+      for (int i = 0; i < 5; i++) {
+        b.addInputs(EmbedInput.newBuilder().setText("t" + i));
+      }
+      var stub = EmbeddingServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS);
+      try {
+        stub.embed(b.build());
+        throw new AssertionError("expected RESOURCE_EXHAUSTED");
+      } catch (StatusRuntimeException e) {
+        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+        assertThat(e.getStatus().getDescription()).contains("exceed the queue capacity of 4");
+      }
+    } finally {
+      ch.shutdownNow();
+    }
+  }
+
+  @Test
+  void under_a_burst_every_call_either_succeeds_or_is_refused_quickly() throws Exception {
+    ManagedChannel ch = ManagedChannelBuilder.forAddress("localhost", 9001).usePlaintext().build();
+    ExecutorService pool = Executors.newFixedThreadPool(32);
+    byte[] img = Images.png(1200, 900, Color.GREEN);
+    Map<Status.Code, AtomicLong> codes = new ConcurrentHashMap<>();
+    List<Long> rejectMicros = java.util.Collections.synchronizedList(new ArrayList<>());
+    try {
+      var stub = EmbeddingServiceGrpc.newBlockingStub(ch);
+      List<Future<?>> fs = new ArrayList<>();
+      for (int i = 0; i < 200; i++) {
+        fs.add(pool.submit(() -> {
+          long t0 = System.nanoTime();
+          try {
+            stub.withDeadlineAfter(60, TimeUnit.SECONDS).embed(EmbedRequest.newBuilder()
+                .addInputs(EmbedInput.newBuilder().setImage(ByteString.copyFrom(img))).build());
+            codes.computeIfAbsent(Status.Code.OK, k -> new AtomicLong()).incrementAndGet();
+          } catch (StatusRuntimeException e) {
+            codes.computeIfAbsent(e.getStatus().getCode(), k -> new AtomicLong()).incrementAndGet();
+            if (e.getStatus().getCode() == Status.Code.RESOURCE_EXHAUSTED) {
+              rejectMicros.add(TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - t0));
+            }
+          }
+        }));
+      }
+      for (Future<?> f : fs) {
+        f.get(120, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+      ch.shutdownNow();
+    }
+    System.out.println("burst of 200 against queues of 2+4: " + codes + ", rejection latency (us, client-side) "
+        + rejectMicros.stream().sorted().toList().subList(0, Math.min(5, rejectMicros.size())) + "...");
+    assertThat(codes.keySet()).containsOnly(Status.Code.OK, Status.Code.RESOURCE_EXHAUSTED);
+    assertThat(codes.get(Status.Code.OK).get()).isPositive();
+    assertThat(codes.get(Status.Code.RESOURCE_EXHAUSTED).get()).isPositive();
+  }
+}
