@@ -84,6 +84,7 @@ public final class Fixtures {
   /** Builds the OpenCLIP/Immich export layout of the tiny package in {@code dir}. */
   public static void writeOpenClipLayout(Path dir) throws IOException {
     copyTree(GOLDEN.resolve("openclip-layout"), dir);
+    Files.createDirectories(dir.resolve("textual")); // git keeps no empty folders
     Files.copy(TINY_CLIP.resolve("visual.onnx"), dir.resolve("visual/model.onnx"));
     Files.copy(TINY_CLIP.resolve("textual.onnx"), dir.resolve("textual/model.onnx"));
     Files.copy(TINY_CLIP.resolve("tokenizer.json"), dir.resolve("textual/tokenizer.json"));
