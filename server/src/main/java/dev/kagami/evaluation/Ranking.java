@@ -29,10 +29,9 @@ final class Ranking {
       if (i == exclude) {
         continue;
       }
-      // ascending sort of: [descending score][non-relevant before relevant][index]
-      long desc = ~(long) sortableBits(scores[i]) & 0xffffffffL;
-      desc ^= 0x80000000L;
-      keys[m++] = (desc << 32) | ((relevant[i] ? 1L : 0L) << 31) | i;
+      // signed ascending sort of: [descending score][non-relevant before relevant][index]
+      long desc = (long) ~sortableBits(scores[i]) << 32;
+      keys[m++] = desc | ((relevant[i] ? 1L : 0L) << 31) | i;
     }
     Arrays.sort(keys, 0, m);
     for (int r = 0; r < m; r++) {
