@@ -39,7 +39,8 @@ public final class ParityCheck {
     return worst;
   }
 
-  static double cosine(float[] a, float[] b) {
+  /** Cosine similarity of two vectors (0 when either is zero). */
+  public static double cosine(float[] a, float[] b) {
     double dot = 0;
     double na = 0;
     double nb = 0;

@@ -107,14 +107,6 @@ public final class Fixtures {
   }
 
   public static double cosine(float[] a, float[] b) {
-    double dot = 0;
-    double na = 0;
-    double nb = 0;
-    for (int i = 0; i < a.length; i++) {
-      dot += (double) a[i] * b[i];
-      na += (double) a[i] * a[i];
-      nb += (double) b[i] * b[i];
-    }
-    return dot / Math.sqrt(na * nb);
+    return dev.kagami.embedding.ParityCheck.cosine(a, b);
   }
 }
