@@ -1,0 +1,64 @@
+package dev.kagami.architecture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Holds the layering of the server's packages: each package may use only the packages listed for it, so
+ * dependencies point one way, and engine implementations are reached only through {@code engine}.
+ * Reads the imports and fully qualified references of every main source file.
+ */
+class PackageDependenciesTest {
+
+  static final Map<String, Set<String>> ALLOWED = Map.ofEntries(
+      Map.entry("error", Set.of()),
+      Map.entry("config", Set.of()),
+      Map.entry("model", Set.of("error")),
+      Map.entry("preprocess", Set.of("model", "error")),
+      Map.entry("engine", Set.of("engine.djl", "model", "error")),
+      Map.entry("engine.djl", Set.of("engine", "model", "error")),
+      Map.entry("embedding", Set.of("engine", "preprocess", "model", "error", "config")),
+      Map.entry("dataset", Set.of("preprocess", "error")),
+      Map.entry("evaluation", Set.of("dataset", "embedding", "engine", "preprocess", "model", "error")),
+      Map.entry("api.grpc", Set.of("embedding", "error", "config")));
+
+  static final Pattern REF = Pattern.compile("dev\\.kagami\\.([a-z]+(?:\\.[a-z]+)*)\\.[A-Z]");
+
+  @Test
+  void packages_depend_only_on_the_layers_below_them() throws IOException {
+    Path root = Path.of("src/main/java/dev/kagami");
+    List<String> violations = new ArrayList<>();
+    int references = 0;
+    try (Stream<Path> files = Files.walk(root)) {
+      for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
+        String pkg = root.relativize(f.getParent()).toString().replace('/', '.');
+        Set<String> allowed = ALLOWED.get(pkg);
+        if (allowed == null) {
+          violations.add(f + ": package " + pkg + " has no declared layer (add it to ALLOWED)");
+          continue;
+        }
+        Matcher m = REF.matcher(Files.readString(f));
+        while (m.find()) {
+          String used = m.group(1);
+          references++;
+          if (!used.equals(pkg) && !used.startsWith("api.v1") && !allowed.contains(used)) {
+            violations.add(f.getFileName() + " (" + pkg + ") uses " + used);
+          }
+        }
+      }
+    }
+    assertThat(references).as("cross-package references found (the scan is not vacuous)").isGreaterThan(50);
+    assertThat(violations).isEmpty();
+  }
+}
