@@ -15,6 +15,32 @@ public interface KagamiConfig {
 
   Limits limits();
 
+  Persistence persistence();
+
+  Evaluation evaluation();
+
+  /** Where datasets, reports (and later runs and the model registry) are kept. */
+  interface Persistence {
+    /**
+     * Which configured datasource holds Kagami's tables: {@code h2} (the default datasource, an embedded
+     * H2 file database) or {@code postgresql} (the datasource named "postgresql"; activated by the
+     * {@code postgresql} profile, see application.properties).
+     */
+    @WithDefault("h2")
+    String database();
+  }
+
+  /** Evaluation runs. */
+  interface Evaluation {
+    /** Folder of the embedding caches, one file per model version. */
+    @WithDefault("data/cache/embeddings")
+    Path embeddingCache();
+
+    /** Evaluations and imports that may wait for the one job thread; beyond this, RESOURCE_EXHAUSTED. */
+    @WithDefault("16")
+    int queuedJobs();
+  }
+
   /** Which model package to serve and how. */
   interface Model {
     /** The model repository: {@code <repository>/<name>/<version>/} holds one package. */

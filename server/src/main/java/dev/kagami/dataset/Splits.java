@@ -24,6 +24,19 @@ public final class Splits {
     }
   }
 
+  /** How a dataset is split: {@code stratified} or {@code class-disjoint}, a seed and the fractions. */
+  public record Spec(String kind, long seed, Fractions fractions) {
+    public Spec {
+      if (!kind.equals("stratified") && !kind.equals("class-disjoint")) {
+        throw new InvalidInput("split kind must be stratified or class-disjoint, is '" + kind + "'");
+      }
+    }
+
+    public Map<String, Split> assign(Dataset d) {
+      return kind.equals("stratified") ? stratified(d, seed, fractions) : classDisjoint(d, seed, fractions);
+    }
+  }
+
   private Splits() {}
 
   /**

@@ -31,7 +31,8 @@ class PackageDependenciesTest {
       Map.entry("embedding", Set.of("engine", "preprocess", "model", "error", "config")),
       Map.entry("dataset", Set.of("preprocess", "error")),
       Map.entry("evaluation", Set.of("dataset", "embedding", "engine", "preprocess", "model", "error")),
-      Map.entry("api.grpc", Set.of("embedding", "error", "config")));
+      Map.entry("persistence", Set.of("dataset", "evaluation", "error", "config")),
+      Map.entry("api.grpc", Set.of("embedding", "evaluation", "dataset", "persistence", "preprocess", "error", "config")));
 
   static final Pattern REF = Pattern.compile("dev\\.kagami\\.([a-z]+(?:\\.[a-z]+)*)\\.[A-Z]");
 

@@ -1,0 +1,42 @@
+package dev.kagami.persistence;
+
+import dev.kagami.config.KagamiConfig;
+import dev.kagami.dataset.ImageRefResolver;
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.arc.InjectableInstance;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Any;
+import jakarta.enterprise.inject.Default;
+import jakarta.enterprise.inject.Produces;
+
+/**
+ * Picks the datasource that holds Kagami's tables ({@code kagami.persistence.database}) and provides the
+ * repositories on it. Flyway migrates each active datasource at start-up (db/migration).
+ */
+@ApplicationScoped
+public class Persistence {
+
+  private final DatasetRepository datasets;
+  private final ReportRepository reports;
+
+  public Persistence(KagamiConfig config, @Any InjectableInstance<AgroalDataSource> dataSources) {
+    String db = config.persistence().database();
+    AgroalDataSource ds = switch (db) {
+      case "h2" -> dataSources.select(Default.Literal.INSTANCE).get();
+      case "postgresql" -> dataSources.select(new io.quarkus.agroal.DataSource.DataSourceLiteral("postgresql")).get();
+      default -> throw new IllegalArgumentException("kagami.persistence.database must be h2 or postgresql, is '" + db + "'");
+    };
+    this.datasets = new DatasetRepository(ds, new ImageRefResolver());
+    this.reports = new ReportRepository(ds);
+  }
+
+  @Produces
+  public DatasetRepository datasets() {
+    return datasets;
+  }
+
+  @Produces
+  public ReportRepository reports() {
+    return reports;
+  }
+}

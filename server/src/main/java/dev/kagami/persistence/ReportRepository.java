@@ -1,0 +1,84 @@
+package dev.kagami.persistence;
+
+import dev.kagami.evaluation.EvaluationReport;
+import dev.kagami.evaluation.ReportWriter;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/** Evaluation reports in the relational store (table {@code evaluation_reports}); every report is kept. */
+public final class ReportRepository {
+
+  private final DataSource ds;
+  private final ReportWriter codec = new ReportWriter();
+
+  public ReportRepository(DataSource ds) {
+    this.ds = ds;
+  }
+
+  public void save(EvaluationReport r) {
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
+        "INSERT INTO evaluation_reports (id, created_at, model, dataset, split, report) VALUES (?,?,?,?,?,?)")) {
+      ps.setString(1, r.id());
+      ps.setTimestamp(2, Timestamp.from(Instant.parse(r.createdAt())));
+      ps.setString(3, r.model());
+      ps.setString(4, r.dataset());
+      ps.setString(5, r.split());
+      ps.setString(6, codec.toJson(r));
+      ps.executeUpdate();
+    } catch (SQLException | IOException e) {
+      throw new IllegalStateException("cannot store report " + r.id() + ": " + e.getMessage(), e);
+    }
+  }
+
+  public Optional<EvaluationReport> get(String id) {
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
+        "SELECT report FROM evaluation_reports WHERE id = ?")) {
+      ps.setString(1, id);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(codec.fromJson(rs.getString(1))) : Optional.empty();
+      }
+    } catch (SQLException | IOException e) {
+      throw new IllegalStateException("cannot read report " + id + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Reports, newest first, optionally of one dataset and/or model (null for any). */
+  public List<EvaluationReport> list(String dataset, String model, int limit) {
+    StringBuilder sql = new StringBuilder("SELECT report FROM evaluation_reports WHERE 1 = 1");
+    if (dataset != null) {
+      sql.append(" AND dataset = ?");
+    }
+    if (model != null) {
+      sql.append(" AND model = ?");
+    }
+    sql.append(" ORDER BY created_at DESC, id");
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql.toString())) {
+      int i = 1;
+      if (dataset != null) {
+        ps.setString(i++, dataset);
+      }
+      if (model != null) {
+        ps.setString(i, model);
+      }
+      ps.setMaxRows(Math.max(1, limit));
+      List<EvaluationReport> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(codec.fromJson(rs.getString(1)));
+        }
+      }
+      return out;
+    } catch (SQLException | IOException e) {
+      throw new IllegalStateException("cannot list reports: " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,105 @@
+package dev.kagami.persistence;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.kagami.dataset.Dataset;
+import dev.kagami.dataset.DatasetItem;
+import dev.kagami.dataset.ImageRefResolver;
+import dev.kagami.dataset.ImageSource;
+import dev.kagami.dataset.Skipped;
+import dev.kagami.dataset.Split;
+import dev.kagami.dataset.Splits;
+import dev.kagami.error.KagamiException.FailedPrecondition;
+import dev.kagami.evaluation.EvaluationReport;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** One suite, run against every database Kagami supports (H2 and PostgreSQL). */
+abstract class RepositoryContract {
+
+  abstract DataSource dataSource();
+
+  DatasetRepository datasets;
+  ReportRepository reports;
+
+  @BeforeEach
+  void migrateFresh() {
+    Flyway flyway = Flyway.configure().dataSource(dataSource()).locations("classpath:db/migration").cleanDisabled(false).load();
+    flyway.clean();
+    flyway.migrate();
+    datasets = new DatasetRepository(dataSource(), new ImageRefResolver());
+    reports = new ReportRepository(dataSource());
+  }
+
+  static Dataset sample(String name, int n, String longLabelAt) {
+    List<DatasetItem> items = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      String label = ("" + i).equals(longLabelAt) ? "x".repeat(600) : "class-" + (i % 3);
+      items.add(new DatasetItem("item-" + i, label, i % 2 == 0 ? List.of("caption " + i, "ünïcödé ✓") : List.of(),
+          Map.of("sku", "S" + i), new ImageSource.File(Path.of("/data/img-" + i + ".png"))));
+    }
+    return Dataset.of(name, "folder:/data", items, List.of(new Skipped("/data/bad.jpg", "image could not be decoded")));
+  }
+
+  @Test
+  void a_dataset_round_trips_with_its_splits() {
+    Splits.Spec spec = new Splits.Spec("stratified", 7, new Splits.Fractions(0.6, 0.2, 0.2));
+    StoredDataset saved = datasets.save(sample("shop", 30, null), spec);
+    StoredDataset read = datasets.find("shop").orElseThrow();
+    assertThat(read.id()).isEqualTo(saved.id());
+    assertThat(read.spec()).isEqualTo(spec);
+    assertThat(read.splits()).isEqualTo(saved.splits());
+    assertThat(read.dataset().items()).isEqualTo(saved.dataset().items());
+    assertThat(read.dataset().classes()).containsExactly("class-0", "class-1", "class-2");
+    assertThat(read.dataset().skipped()).containsExactly(new Skipped("/data/bad.jpg", "image could not be decoded"));
+    assertThat(read.count(Split.TRAIN)).isEqualTo(18);
+    assertThat(datasets.list()).singleElement().satisfies(s -> {
+      assertThat(s.name()).isEqualTo("shop");
+      assertThat(s.items()).isEqualTo(30);
+      assertThat(s.classes()).isEqualTo(3);
+      assertThat(s.skipped()).isEqualTo(1);
+    });
+    assertThat(datasets.find("nope")).isEmpty();
+  }
+
+  @Test
+  void names_are_unique_and_a_failed_import_leaves_nothing_behind() {
+    Splits.Spec spec = new Splits.Spec("stratified", 1, new Splits.Fractions(0.8, 0.1, 0.1));
+    datasets.save(sample("a", 5, null), spec);
+    assertThatThrownBy(() -> datasets.save(sample("a", 5, null), spec)).isInstanceOf(FailedPrecondition.class)
+        .hasMessageContaining("exists already");
+    // item 3's label is longer than the column: the insert fails mid-way and the whole dataset is rolled back
+    assertThatThrownBy(() -> datasets.save(sample("b", 5, "3"), spec)).isInstanceOf(IllegalStateException.class);
+    assertThat(datasets.find("b")).isEmpty();
+    assertThat(datasets.list()).extracting(DatasetRepository.Summary::name).containsExactly("a");
+    assertThat(datasets.delete("a")).isTrue();
+    assertThat(datasets.delete("a")).isFalse();
+    assertThat(datasets.list()).isEmpty();
+  }
+
+  static EvaluationReport report(String id, String createdAt, String model, String dataset) {
+    return new EvaluationReport(id, createdAt, model, "onnxruntime", dataset, "test", 42, 10, 2, "simple",
+        new EvaluationReport.Summary(0.5, 0.25, 0.75, 0.6, null, null, null, null, 0),
+        List.of(new EvaluationReport.ClassRow("a", 5, 0.5, 1.0, 0.6, null, null)),
+        new EvaluationReport.Operations(10, 0, 100.0, 1.5, 3.0, 32, 128, 0.1, 0.01), List.of("a note"));
+  }
+
+  @Test
+  void reports_round_trip_and_list_newest_first_with_filters() {
+    reports.save(report("r1", "2026-11-01T10:00:00Z", "m/1", "shop"));
+    reports.save(report("r2", "2026-11-02T10:00:00Z", "m/2", "shop"));
+    reports.save(report("r3", "2026-11-03T10:00:00Z", "m/2", "other"));
+    assertThat(reports.get("r2").orElseThrow()).usingRecursiveComparison().isEqualTo(report("r2", "2026-11-02T10:00:00Z", "m/2", "shop"));
+    assertThat(reports.get("nope")).isEmpty();
+    assertThat(reports.list(null, null, 10)).extracting(EvaluationReport::id).containsExactly("r3", "r2", "r1");
+    assertThat(reports.list("shop", null, 10)).extracting(EvaluationReport::id).containsExactly("r2", "r1");
+    assertThat(reports.list(null, "m/2", 1)).extracting(EvaluationReport::id).containsExactly("r3");
+  }
+}
