@@ -1,0 +1,7 @@
+package dev.kagami.index;
+
+/**
+ * A collection: its vectors all come from one model version ({@code model} = "name/version"), because
+ * vectors of two models are not comparable.
+ */
+public record CollectionInfo(String name, int dimension, String model, long count, long sizeOnDiskBytes) {}
