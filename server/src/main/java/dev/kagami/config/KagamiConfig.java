@@ -19,6 +19,27 @@ public interface KagamiConfig {
 
   Evaluation evaluation();
 
+  Index index();
+
+  /** The embedded vector index and the kept images. */
+  interface Index {
+    /** Folder of the Lucene collections. */
+    @WithDefault("data/index")
+    Path root();
+
+    /** Folder of the kept images (content-addressed by SHA-256). */
+    @WithDefault("data/images")
+    Path images();
+
+    /** Threads that write to and search the index. */
+    @WithDefault("2")
+    int threads();
+
+    /** Index operations that may wait; beyond this, RESOURCE_EXHAUSTED. */
+    @WithDefault("256")
+    int queueCapacity();
+  }
+
   /** Where datasets, reports (and later runs and the model registry) are kept. */
   interface Persistence {
     /**

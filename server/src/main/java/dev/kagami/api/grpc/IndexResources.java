@@ -1,0 +1,64 @@
+package dev.kagami.api.grpc;
+
+import dev.kagami.config.KagamiConfig;
+import dev.kagami.error.KagamiException.Overloaded;
+import dev.kagami.index.ImageStore;
+import dev.kagami.index.LuceneVectorStore;
+import dev.kagami.index.VectorStore;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/** The vector store, the image store, and the bounded pool that runs their blocking I/O off the event loop. */
+@ApplicationScoped
+public class IndexResources {
+
+  private final VectorStore store;
+  private final ImageStore images;
+  private final ThreadPoolExecutor pool;
+
+  public IndexResources(KagamiConfig config) {
+    KagamiConfig.Index c = config.index();
+    this.store = new LuceneVectorStore(c.root());
+    this.images = new ImageStore(c.images());
+    this.pool = new ThreadPoolExecutor(c.threads(), c.threads(), 60, TimeUnit.SECONDS,
+        new ArrayBlockingQueue<>(c.queueCapacity()), r -> {
+          Thread t = new Thread(r, "kagami-index");
+          t.setDaemon(true);
+          return t;
+        });
+  }
+
+  public VectorStore store() {
+    return store;
+  }
+
+  public ImageStore images() {
+    return images;
+  }
+
+  /** Runs blocking index work on the index pool; RESOURCE_EXHAUSTED when its queue is full. */
+  public <T> CompletableFuture<T> run(Supplier<T> work) {
+    try {
+      return CompletableFuture.supplyAsync(work, pool);
+    } catch (RejectedExecutionException e) {
+      throw new Overloaded("index queue is full; retry with backoff");
+    }
+  }
+
+  @PreDestroy
+  void close() {
+    pool.shutdown();
+    try {
+      pool.awaitTermination(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    store.close();
+  }
+}

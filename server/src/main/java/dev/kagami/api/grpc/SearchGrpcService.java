@@ -1,0 +1,343 @@
+package dev.kagami.api.grpc;
+
+import dev.kagami.api.v1.CollectionStats;
+import dev.kagami.api.v1.CreateCollectionRequest;
+import dev.kagami.api.v1.DeleteRequest;
+import dev.kagami.api.v1.DeleteResponse;
+import dev.kagami.api.v1.Embedding;
+import dev.kagami.api.v1.FilterClause;
+import dev.kagami.api.v1.GetRequest;
+import dev.kagami.api.v1.GetResponse;
+import dev.kagami.api.v1.MetadataValue;
+import dev.kagami.api.v1.ModelRef;
+import dev.kagami.api.v1.SearchHit;
+import dev.kagami.api.v1.SearchRequest;
+import dev.kagami.api.v1.SearchResponse;
+import dev.kagami.api.v1.SearchServiceGrpc;
+import dev.kagami.api.v1.StatsRequest;
+import dev.kagami.api.v1.UpsertItem;
+import dev.kagami.api.v1.UpsertRequest;
+import dev.kagami.api.v1.UpsertResponse;
+import dev.kagami.embedding.EmbedInput;
+import dev.kagami.embedding.EmbedResult;
+import dev.kagami.embedding.Embedder;
+import dev.kagami.embedding.ModelRegistry;
+import dev.kagami.embedding.ModelRuntime;
+import dev.kagami.error.KagamiException.FailedPrecondition;
+import dev.kagami.error.KagamiException.InvalidInput;
+import dev.kagami.error.KagamiException.NotFound;
+import dev.kagami.index.CollectionInfo;
+import dev.kagami.index.FieldValue;
+import dev.kagami.index.Filter;
+import dev.kagami.index.Hit;
+import dev.kagami.index.IndexedItem;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.quarkus.grpc.GrpcService;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * kagami.v1.SearchService over the embedded Lucene store. Images and texts are embedded with the
+ * collection's model through the serving path; the store's blocking I/O runs on the index pool.
+ */
+@GrpcService
+public class SearchGrpcService extends SearchServiceGrpc.SearchServiceImplBase {
+
+  private final IndexResources index;
+  private final Embedder embedder;
+  private final ModelRegistry models;
+  private final int maxInputs;
+
+  public SearchGrpcService(IndexResources index, Embedder embedder, ModelRegistry models, dev.kagami.config.KagamiConfig config) {
+    this.index = index;
+    this.embedder = embedder;
+    this.models = models;
+    this.maxInputs = config.serving().maxInputsPerRequest();
+  }
+
+  private static <T> void answer(CompletableFuture<T> f, StreamObserver<T> out) {
+    f.whenComplete((r, e) -> {
+      if (e != null) {
+        out.onError(GrpcErrors.toStatus(e));
+      } else {
+        out.onNext(r);
+        out.onCompleted();
+      }
+    });
+  }
+
+  private static <T> void guarded(StreamObserver<T> out, java.util.function.Supplier<CompletableFuture<T>> call) {
+    try {
+      answer(call.get(), out);
+    } catch (RuntimeException e) {
+      out.onError(GrpcErrors.toStatus(e));
+    }
+  }
+
+  static CollectionStats stats(CollectionInfo c) {
+    String[] m = c.model().split("/", 2);
+    return CollectionStats.newBuilder().setName(c.name()).setCount(c.count()).setDimension(c.dimension())
+        .setModel(ModelRef.newBuilder().setName(m[0]).setVersion(m.length > 1 ? m[1] : "")).setSizeOnDiskBytes(c.sizeOnDiskBytes())
+        .build();
+  }
+
+  @Override
+  public void createCollection(CreateCollectionRequest req, StreamObserver<CollectionStats> out) {
+    guarded(out, () -> {
+      ModelRuntime rt = models.resolve(req.getModel().getName(), req.getModel().getVersion());
+      return index.run(() -> stats(index.store().createCollection(req.getName(), rt.dimension(), rt.name() + "/" + rt.version())));
+    });
+  }
+
+  @Override
+  public void stats(StatsRequest req, StreamObserver<CollectionStats> out) {
+    guarded(out, () -> index.run(() -> stats(index.store().collection(req.getCollection()))));
+  }
+
+  /** The loaded model of a collection; FAILED_PRECONDITION when it is not loaded or another is asked for. */
+  private ModelRuntime modelOf(CollectionInfo c, ModelRef asked) {
+    String[] m = c.model().split("/", 2);
+    if (!asked.getName().isEmpty() && (!asked.getName().equals(m[0])
+        || (!asked.getVersion().isEmpty() && !asked.getVersion().equals(m[1])))) {
+      throw new FailedPrecondition("collection '" + c.name() + "' holds vectors of " + c.model() + ", not of "
+          + asked.getName() + (asked.getVersion().isEmpty() ? "" : "/" + asked.getVersion())
+          + "; vectors of different models are not comparable");
+    }
+    try {
+      return models.resolve(m[0], m[1]);
+    } catch (InvalidInput e) {
+      throw new FailedPrecondition("collection '" + c.name() + "' needs model " + c.model() + ", which is not loaded");
+    }
+  }
+
+  static float[] normalized(String what, Embedding e, int dim) {
+    if (e.getValuesCount() != dim) {
+      throw new InvalidInput(what + " has dimension " + e.getValuesCount() + ", the collection's is " + dim);
+    }
+    float[] v = new float[dim];
+    double n = 0;
+    for (int i = 0; i < dim; i++) {
+      v[i] = e.getValues(i);
+      if (!Float.isFinite(v[i])) {
+        throw new InvalidInput(what + " has a non-finite value");
+      }
+      n += (double) v[i] * v[i];
+    }
+    if (n == 0) {
+      throw new InvalidInput(what + " is a zero vector");
+    }
+    float inv = (float) (1 / Math.sqrt(n));
+    for (int i = 0; i < dim; i++) {
+      v[i] *= inv;
+    }
+    return v;
+  }
+
+  static Map<String, FieldValue> metadata(Map<String, MetadataValue> m) {
+    Map<String, FieldValue> out = new HashMap<>();
+    m.forEach((k, v) -> {
+      switch (v.getKindCase()) {
+        case TEXT -> out.put(k, FieldValue.of(v.getText()));
+        case NUMBER -> out.put(k, FieldValue.of(v.getNumber()));
+        default -> throw new InvalidInput("metadata field '" + k + "' has no value");
+      }
+    });
+    return out;
+  }
+
+  static Map<String, MetadataValue> metadata(Map<String, FieldValue> m, boolean unused) {
+    Map<String, MetadataValue> out = new HashMap<>();
+    m.forEach((k, v) -> out.put(k, v instanceof FieldValue.Str s ? MetadataValue.newBuilder().setText(s.value()).build()
+        : MetadataValue.newBuilder().setNumber(((FieldValue.Num) v).value()).build()));
+    return out;
+  }
+
+  @Override
+  public void upsert(UpsertRequest req, StreamObserver<UpsertResponse> out) {
+    guarded(out, () -> upsert(req));
+  }
+
+  CompletableFuture<UpsertResponse> upsert(UpsertRequest req) {
+    if (req.getItemsCount() == 0) {
+      throw new InvalidInput("no items to upsert");
+    }
+    CollectionInfo c = index.store().collection(req.getCollection());
+    ModelRuntime rt = modelOf(c, ModelRef.getDefaultInstance());
+    List<Integer> imageIdx = new ArrayList<>();
+    List<EmbedInput> imageInputs = new ArrayList<>();
+    for (int i = 0; i < req.getItemsCount(); i++) {
+      UpsertItem it = req.getItems(i);
+      switch (it.getContentCase()) {
+        case IMAGE -> {
+          imageIdx.add(i);
+          imageInputs.add(EmbedInput.image(it.getImage().toByteArray()));
+        }
+        case VECTOR -> { }
+        default -> throw new InvalidInput("item " + i + " ('" + it.getId() + "') has neither image nor vector");
+      }
+    }
+    List<CompletableFuture<EmbedResult>> calls = new ArrayList<>();
+    for (int s = 0; s < imageInputs.size(); s += maxInputs) {
+      calls.add(embedder.embed(rt.name(), rt.version(), imageInputs.subList(s, Math.min(imageInputs.size(), s + maxInputs)),
+          Deadlines.current()));
+    }
+    return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).thenCompose(v -> {
+      List<float[]> imageVectors = new ArrayList<>();
+      calls.forEach(f -> imageVectors.addAll(f.join().vectors()));
+      return index.run(() -> {
+        List<IndexedItem> items = new ArrayList<>(req.getItemsCount());
+        int next = 0;
+        for (int i = 0; i < req.getItemsCount(); i++) {
+          UpsertItem it = req.getItems(i);
+          float[] vec;
+          String ref = "";
+          if (it.hasImage()) {
+            vec = imageVectors.get(next++);
+            ref = index.images().put(it.getImage().toByteArray());
+          } else {
+            vec = normalized("vector of item '" + it.getId() + "'", it.getVector(), c.dimension());
+          }
+          items.add(new IndexedItem(it.getId(), vec, metadata(it.getMetadataMap()), ref));
+        }
+        index.store().upsert(req.getCollection(), items);
+        return UpsertResponse.newBuilder().setUpserted(items.size()).build();
+      });
+    });
+  }
+
+  @Override
+  public StreamObserver<UpsertRequest> upsertStream(StreamObserver<UpsertResponse> out) {
+    ServerCallStreamObserver<UpsertResponse> call = (ServerCallStreamObserver<UpsertResponse>) out;
+    call.disableAutoRequest();
+    call.request(1);
+    return new StreamObserver<>() {
+      private int total;
+      private int pending;
+      private boolean halfClosed;
+      private boolean finished;
+
+      @Override
+      public void onNext(UpsertRequest req) {
+        synchronized (this) {
+          pending++;
+        }
+        CompletableFuture<UpsertResponse> f;
+        try {
+          f = upsert(req);
+        } catch (RuntimeException e) {
+          f = CompletableFuture.failedFuture(e);
+        }
+        f.whenComplete((r, e) -> {
+          synchronized (this) {
+            pending--;
+            if (finished) {
+              return;
+            }
+            if (e != null) {
+              finished = true;
+              call.onError(GrpcErrors.toStatus(e));
+              return;
+            }
+            total += r.getUpserted();
+            if (halfClosed && pending == 0) {
+              finish();
+              return;
+            }
+          }
+          call.request(1); // read the next message only once this one is durable
+        });
+      }
+
+      private void finish() {
+        finished = true;
+        call.onNext(UpsertResponse.newBuilder().setUpserted(total).build());
+        call.onCompleted();
+      }
+
+      @Override
+      public synchronized void onError(Throwable t) {
+        finished = true; // the client went away; what was acknowledged so far stays
+      }
+
+      @Override
+      public synchronized void onCompleted() {
+        halfClosed = true;
+        if (pending == 0 && !finished) {
+          finish();
+        }
+      }
+    };
+  }
+
+  @Override
+  public void delete(DeleteRequest req, StreamObserver<DeleteResponse> out) {
+    guarded(out, () -> index.run(() ->
+        DeleteResponse.newBuilder().setDeleted(index.store().delete(req.getCollection(), req.getIdsList())).build()));
+  }
+
+  @Override
+  public void get(GetRequest req, StreamObserver<GetResponse> out) {
+    guarded(out, () -> index.run(() -> {
+      IndexedItem it = index.store().get(req.getCollection(), req.getId())
+          .orElseThrow(() -> new NotFound("no item '" + req.getId() + "' in collection '" + req.getCollection() + "'"));
+      Embedding.Builder e = Embedding.newBuilder();
+      for (float x : it.vector()) {
+        e.addValues(x);
+      }
+      return GetResponse.newBuilder().setId(it.id()).setVector(e).putAllMetadata(metadata(it.metadata(), true))
+          .setImageRef(it.imageRef()).build();
+    }));
+  }
+
+  static Filter filter(List<FilterClause> clauses) {
+    List<Filter.Clause> out = new ArrayList<>();
+    for (FilterClause c : clauses) {
+      if (c.getField().isEmpty()) {
+        throw new InvalidInput("a filter has no field");
+      }
+      switch (c.getConditionCase()) {
+        case EQUALS -> out.add(new Filter.Equals(c.getField(), c.getEquals()));
+        case IN -> out.add(new Filter.In(c.getField(), java.util.Set.copyOf(c.getIn().getValuesList())));
+        case RANGE -> out.add(new Filter.Range(c.getField(),
+            c.getRange().hasMin() ? c.getRange().getMin() : Double.NEGATIVE_INFINITY,
+            c.getRange().hasMax() ? c.getRange().getMax() : Double.POSITIVE_INFINITY));
+        default -> throw new InvalidInput("filter on '" + c.getField() + "' has no condition");
+      }
+    }
+    return new Filter(out);
+  }
+
+  @Override
+  public void search(SearchRequest req, StreamObserver<SearchResponse> out) {
+    guarded(out, () -> {
+      CollectionInfo c = index.store().collection(req.getCollection());
+      ModelRuntime rt = modelOf(c, req.getModel());
+      int k = req.getK() == 0 ? 10 : req.getK();
+      Filter filter = filter(req.getFiltersList());
+      CompletableFuture<float[]> query = switch (req.getQueryCase()) {
+        case TEXT -> embedder.embed(rt.name(), rt.version(), List.of(EmbedInput.text(req.getText())), Deadlines.current())
+            .thenApply(r -> r.vectors().get(0));
+        case IMAGE -> embedder.embed(rt.name(), rt.version(), List.of(EmbedInput.image(req.getImage().toByteArray())),
+            Deadlines.current()).thenApply(r -> r.vectors().get(0));
+        case ID -> index.run(() -> index.store().get(req.getCollection(), req.getId())
+            .orElseThrow(() -> new NotFound("no item '" + req.getId() + "' in collection '" + req.getCollection() + "'"))
+            .vector());
+        case VECTOR -> CompletableFuture.completedFuture(normalized("query vector", req.getVector(), c.dimension()));
+        default -> throw new InvalidInput("the query needs text, image, id or vector");
+      };
+      return query.thenCompose(v -> index.run(() -> {
+        SearchResponse.Builder b = SearchResponse.newBuilder()
+            .setModel(ModelRef.newBuilder().setName(rt.name()).setVersion(rt.version()));
+        for (Hit h : index.store().search(req.getCollection(), v, k, filter)) {
+          b.addHits(SearchHit.newBuilder().setId(h.id()).setScore(h.score()).putAllMetadata(metadata(h.metadata(), true))
+              .setImageRef(h.imageRef()));
+        }
+        return b.build();
+      }));
+    });
+  }
+}
