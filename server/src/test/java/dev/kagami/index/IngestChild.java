@@ -1,0 +1,54 @@
+package dev.kagami.index;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * A process that ingests into a Lucene store until it is killed: batches of items with ids
+ * {@code from, from+1, ...}, printing {@code ACK <first> <last>} after each upsert returns. Run by
+ * {@link LuceneCrashTest}, which kills it with SIGKILL.
+ */
+public final class IngestChild {
+
+  public static void main(String[] args) {
+    Path dir = Path.of(args[0]);
+    int from = Integer.parseInt(args[1]);
+    PrintStream out = System.out;
+    try (LuceneVectorStore s = new LuceneVectorStore(dir)) {
+      s.createCollection("crash", 16, "m/1");
+      out.println("READY");
+      out.flush();
+      SplittableRandom r = new SplittableRandom(from);
+      for (int next = from; ; ) {
+        int n = 1 + r.nextInt(20);
+        List<IndexedItem> batch = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+          batch.add(item(next + i));
+        }
+        s.upsert("crash", batch);
+        out.println("ACK " + next + " " + (next + n - 1));
+        out.flush();
+        next += n;
+      }
+    }
+  }
+
+  /** The item for an id: its vector is derived from the id, so a reader can check it is not corrupt. */
+  static IndexedItem item(int id) {
+    SplittableRandom r = new SplittableRandom(id * 7919L);
+    float[] v = new float[16];
+    double n = 0;
+    for (int i = 0; i < 16; i++) {
+      v[i] = (float) r.nextGaussian();
+      n += v[i] * v[i];
+    }
+    for (int i = 0; i < 16; i++) {
+      v[i] /= (float) Math.sqrt(n);
+    }
+    return new IndexedItem("id-" + id, v, Map.of("n", FieldValue.of(id)), "");
+  }
+}
