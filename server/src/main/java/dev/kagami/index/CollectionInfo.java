@@ -4,4 +4,5 @@ package dev.kagami.index;
  * A collection: its vectors all come from one model version ({@code model} = "name/version"), because
  * vectors of two models are not comparable.
  */
-public record CollectionInfo(String name, int dimension, String model, long count, long sizeOnDiskBytes) {}
+public record CollectionInfo(String name, int dimension, String model, VectorStore.Quantization quantization, long count,
+    long sizeOnDiskBytes) {}

@@ -64,6 +64,10 @@ public final class LuceneVectorStore implements VectorStore {
   static final Pattern FIELD = Pattern.compile("[A-Za-z0-9_.-]{1,100}");
   static final String DIMENSION = "kagami.dimension";
   static final String MODEL = "kagami.model";
+  static final String QUANTIZATION = "kagami.quantization";
+  /** HNSW graph parameters: max connections per node and beam width at build time (Lucene's defaults). */
+  static final int HNSW_M = 16;
+  static final int HNSW_BEAM = 100;
 
   private final Path root;
   private final Map<String, Collection> collections = new ConcurrentHashMap<>();
@@ -72,15 +76,18 @@ public final class LuceneVectorStore implements VectorStore {
     final String name;
     final int dimension;
     final String model;
+    final Quantization quantization;
     final Path dir;
     final Directory directory;
     final IndexWriter writer;
     final SearcherManager searchers;
 
-    Collection(String name, int dimension, String model, Path dir, Directory directory, IndexWriter writer) throws IOException {
+    Collection(String name, int dimension, String model, Quantization quantization, Path dir, Directory directory,
+        IndexWriter writer) throws IOException {
       this.name = name;
       this.dimension = dimension;
       this.model = model;
+      this.quantization = quantization;
       this.dir = dir;
       this.directory = directory;
       this.writer = writer;
@@ -94,7 +101,7 @@ public final class LuceneVectorStore implements VectorStore {
       Files.createDirectories(root);
       try (Stream<Path> dirs = Files.list(root)) {
         for (Path d : dirs.filter(Files::isDirectory).toList()) {
-          Collection c = open(d.getFileName().toString(), d, -1, null);
+          Collection c = open(d.getFileName().toString(), d, -1, null, null);
           if (c != null) {
             collections.put(c.name, c);
           }
@@ -106,30 +113,36 @@ public final class LuceneVectorStore implements VectorStore {
   }
 
   /** Opens (or, with dimension >= 0, creates) a collection; null for a folder that holds no collection. */
-  private static Collection open(String name, Path dir, int dimension, String model) throws IOException {
+  private static Collection open(String name, Path dir, int dimension, String model, Quantization q) throws IOException {
     Directory directory = FSDirectory.open(dir);
     boolean exists = DirectoryReader.indexExists(directory);
     if (!exists && dimension < 0) {
       directory.close();
       return null;
     }
-    IndexWriterConfig cfg = new IndexWriterConfig().setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND);
+    Quantization quantization = q;
+    Map<String, String> data = new HashMap<>();
+    if (exists) {
+      try (DirectoryReader r = DirectoryReader.open(directory)) {
+        data.putAll(r.getIndexCommit().getUserData());
+      }
+      if (!data.containsKey(DIMENSION) || !data.containsKey(MODEL)) {
+        directory.close();
+        throw new IOException(dir + " is a Lucene index without Kagami's collection data");
+      }
+      quantization = Quantization.valueOf(data.getOrDefault(QUANTIZATION, "NONE"));
+    }
+    IndexWriterConfig cfg = new IndexWriterConfig().setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND)
+        .setCodec(codec(quantization));
     IndexWriter writer = new IndexWriter(directory, cfg);
     try {
       if (!exists) {
-        writer.setLiveCommitData(Map.of(DIMENSION, Integer.toString(dimension), MODEL, model).entrySet());
+        writer.setLiveCommitData(Map.of(DIMENSION, Integer.toString(dimension), MODEL, model, QUANTIZATION,
+            quantization.name()).entrySet());
         writer.commit();
-        return new Collection(name, dimension, model, dir, directory, writer);
+        return new Collection(name, dimension, model, quantization, dir, directory, writer);
       }
-      Map<String, String> data = new HashMap<>();
-      Iterable<Map.Entry<String, String>> live = writer.getLiveCommitData();
-      if (live != null) {
-        live.forEach(e -> data.put(e.getKey(), e.getValue()));
-      }
-      if (!data.containsKey(DIMENSION) || !data.containsKey(MODEL)) {
-        throw new IOException(dir + " is a Lucene index without Kagami's collection data");
-      }
-      return new Collection(name, Integer.parseInt(data.get(DIMENSION)), data.get(MODEL), dir, directory, writer);
+      return new Collection(name, Integer.parseInt(data.get(DIMENSION)), data.get(MODEL), quantization, dir, directory, writer);
     } catch (IOException | RuntimeException e) {
       writer.close();
       directory.close();
@@ -137,8 +150,21 @@ public final class LuceneVectorStore implements VectorStore {
     }
   }
 
+  /** The codec: Lucene 9.12's, with the vector format of the collection's quantization. */
+  private static org.apache.lucene.codecs.Codec codec(Quantization q) {
+    org.apache.lucene.codecs.KnnVectorsFormat format = q == Quantization.INT8
+        ? new org.apache.lucene.codecs.lucene99.Lucene99HnswScalarQuantizedVectorsFormat(HNSW_M, HNSW_BEAM)
+        : new org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat(HNSW_M, HNSW_BEAM);
+    return new org.apache.lucene.codecs.lucene912.Lucene912Codec() {
+      @Override
+      public org.apache.lucene.codecs.KnnVectorsFormat getKnnVectorsFormatForField(String field) {
+        return format;
+      }
+    };
+  }
+
   @Override
-  public synchronized CollectionInfo createCollection(String name, int dimension, String model) {
+  public synchronized CollectionInfo createCollection(String name, int dimension, String model, Quantization quantization) {
     if (!NAME.matcher(name).matches()) {
       throw new InvalidInput("collection name must be 1-100 letters, digits, '_' or '-': '" + name + "'");
     }
@@ -147,14 +173,14 @@ public final class LuceneVectorStore implements VectorStore {
     }
     Collection c = collections.get(name);
     if (c != null) {
-      if (c.dimension != dimension || !c.model.equals(model)) {
+      if (c.dimension != dimension || !c.model.equals(model) || c.quantization != quantization) {
         throw new FailedPrecondition("collection '" + name + "' exists for " + c.model + " (dimension " + c.dimension
-            + "), not " + model + " (dimension " + dimension + ")");
+            + ", " + c.quantization + "), not " + model + " (dimension " + dimension + ", " + quantization + ")");
       }
       return info(c);
     }
     try {
-      c = open(name, root.resolve(name), dimension, model);
+      c = open(name, root.resolve(name), dimension, model, quantization);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create collection " + name + ": " + e.getMessage(), e);
     }
@@ -192,7 +218,7 @@ public final class LuceneVectorStore implements VectorStore {
             // a file deleted while listing (merges): not counted
           }
         }
-        return new CollectionInfo(c.name, c.dimension, c.model, s.getIndexReader().numDocs(), size);
+        return new CollectionInfo(c.name, c.dimension, c.model, c.quantization, s.getIndexReader().numDocs(), size);
       } finally {
         c.searchers.release(s);
       }

@@ -130,6 +130,28 @@ class LuceneVectorStoreTest {
   }
 
   @Test
+  void an_int8_collection_searches_well_and_keeps_its_quantization(@TempDir Path dir) {
+    List<IndexedItem> items = items(1000, 32, SEED);
+    try (LuceneVectorStore s = new LuceneVectorStore(dir)) {
+      s.createCollection("q", 32, "m/1", VectorStore.Quantization.INT8);
+      s.upsert("q", items);
+      int self = 0;
+      for (int i = 0; i < 100; i++) {
+        if (s.search("q", items.get(i).vector(), 1, Filter.NONE).get(0).id().equals("id-" + i)) {
+          self++;
+        }
+      }
+      assertThat(self).as("indexed vectors find themselves first").isGreaterThanOrEqualTo(95);
+      assertThat(s.get("q", "id-5")).contains(items.get(5)); // the stored float vector is exact
+    }
+    try (LuceneVectorStore s = new LuceneVectorStore(dir)) {
+      assertThat(s.collection("q").quantization()).isEqualTo(VectorStore.Quantization.INT8);
+      assertThatThrownBy(() -> s.createCollection("q", 32, "m/1", VectorStore.Quantization.NONE))
+          .isInstanceOf(FailedPrecondition.class).hasMessageContaining("INT8");
+    }
+  }
+
+  @Test
   void filters_on_equality_set_membership_and_numeric_range(@TempDir Path dir) {
     List<IndexedItem> items = items(300, 8, SEED);
     try (LuceneVectorStore s = new LuceneVectorStore(dir)) {
