@@ -1,0 +1,142 @@
+package dev.kagami.bench;
+
+import dev.kagami.index.Filter;
+import dev.kagami.index.Hit;
+import dev.kagami.index.IndexedItem;
+import dev.kagami.index.LuceneVectorStore;
+import dev.kagami.index.VectorStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+/**
+ * Vector index bench: ingest rate, recall@10 against exact search, and search latency p50/p99 of the
+ * Lucene store versus an exact scan, for N random unit vectors (Gaussian, the hardest case for a graph
+ * index: no structure to exploit), float32 and int8.
+ *
+ * <pre>bin/kagami-bench-index [--vectors 100000] [--dim 512] [--queries 200] [--dir DIR]</pre>
+ */
+public final class IndexBench {
+
+  public static void main(String[] argv) throws Exception {
+    int n = 100_000;
+    int dim = 512;
+    int queries = 200;
+    Path dir = Files.createTempDirectory("kagami-index-bench");
+    for (int i = 0; i < argv.length; i++) {
+      switch (argv[i]) {
+        case "--vectors" -> n = Integer.parseInt(argv[++i]);
+        case "--dim" -> dim = Integer.parseInt(argv[++i]);
+        case "--queries" -> queries = Integer.parseInt(argv[++i]);
+        case "--dir" -> dir = Path.of(argv[++i]);
+        default -> throw new IllegalArgumentException("unknown argument " + argv[i]);
+      }
+    }
+    System.out.printf(Locale.ROOT, "Index bench: %d random unit vectors of %d dimensions, %d queries, top-10, %d cores, Java %s%n",
+        n, dim, queries, Runtime.getRuntime().availableProcessors(), Runtime.version());
+    float[] data = new float[n * dim];
+    SplittableRandom r = new SplittableRandom(1);
+    for (int i = 0; i < n; i++) {
+      fill(r, data, i * dim, dim);
+    }
+    float[][] q = new float[queries][dim];
+    for (int i = 0; i < queries; i++) {
+      fill(r, q[i], 0, dim);
+    }
+    // exact top-10 and the time an exact scan takes
+    List<Set<String>> exact = new ArrayList<>();
+    long[] exactNanos = new long[queries];
+    for (int i = 0; i < queries; i++) {
+      long t0 = System.nanoTime();
+      exact.add(exactTop10(data, n, dim, q[i]));
+      exactNanos[i] = System.nanoTime() - t0;
+    }
+    System.out.printf(Locale.ROOT, "exact scan (one thread): p50 %.2f ms, p99 %.2f ms%n", pct(exactNanos, 50), pct(exactNanos, 99));
+    for (VectorStore.Quantization quant : VectorStore.Quantization.values()) {
+      Path d = dir.resolve(quant.name().toLowerCase(Locale.ROOT));
+      try (LuceneVectorStore s = new LuceneVectorStore(d)) {
+        s.createCollection("bench", dim, "bench/1", quant);
+        long t0 = System.nanoTime();
+        for (int from = 0; from < n; from += 1000) {
+          List<IndexedItem> batch = new ArrayList<>(1000);
+          for (int i = from; i < Math.min(n, from + 1000); i++) {
+            batch.add(new IndexedItem(Integer.toString(i), Arrays.copyOfRange(data, i * dim, (i + 1) * dim), Map.of(), ""));
+          }
+          s.upsert("bench", batch);
+        }
+        double ingestSec = (System.nanoTime() - t0) / 1e9;
+        for (int i = 0; i < Math.min(20, queries); i++) {
+          s.search("bench", q[i], 10, Filter.NONE); // warm-up
+        }
+        long[] nanos = new long[queries];
+        double recall = 0;
+        for (int i = 0; i < queries; i++) {
+          long s0 = System.nanoTime();
+          List<Hit> hits = s.search("bench", q[i], 10, Filter.NONE);
+          nanos[i] = System.nanoTime() - s0;
+          Set<String> e = exact.get(i);
+          recall += hits.stream().filter(h -> e.contains(h.id())).count() / 10.0;
+        }
+        double meanExact = Arrays.stream(exactNanos).average().orElse(0);
+        double meanHnsw = Arrays.stream(nanos).average().orElse(1);
+        System.out.printf(Locale.ROOT, "lucene hnsw %-5s: ingest %.0f vectors/s (batches of 1000, each committed), size %.1f MB, "
+                + "recall@10 %.3f, p50 %.2f ms, p99 %.2f ms, %.1fx faster than the exact scan (mean)%n",
+            quant, n / ingestSec, s.collection("bench").sizeOnDiskBytes() / 1e6, recall / queries, pct(nanos, 50), pct(nanos, 99),
+            meanExact / meanHnsw);
+      }
+    }
+  }
+
+  static void fill(SplittableRandom r, float[] a, int off, int dim) {
+    double norm = 0;
+    for (int d = 0; d < dim; d++) {
+      a[off + d] = (float) r.nextGaussian();
+      norm += a[off + d] * a[off + d];
+    }
+    float inv = (float) (1 / Math.sqrt(norm));
+    for (int d = 0; d < dim; d++) {
+      a[off + d] *= inv;
+    }
+  }
+
+  static Set<String> exactTop10(float[] data, int n, int dim, float[] q) {
+    int[] top = new int[10];
+    float[] score = new float[10];
+    Arrays.fill(score, Float.NEGATIVE_INFINITY);
+    for (int i = 0; i < n; i++) {
+      float s = 0;
+      int off = i * dim;
+      for (int d = 0; d < dim; d++) {
+        s += data[off + d] * q[d];
+      }
+      if (s > score[9]) {
+        int p = 9;
+        while (p > 0 && score[p - 1] < s) {
+          score[p] = score[p - 1];
+          top[p] = top[p - 1];
+          p--;
+        }
+        score[p] = s;
+        top[p] = i;
+      }
+    }
+    Set<String> out = new HashSet<>();
+    for (int t : top) {
+      out.add(Integer.toString(t));
+    }
+    return out;
+  }
+
+  static double pct(long[] nanos, int p) {
+    long[] s = nanos.clone();
+    Arrays.sort(s);
+    return s[Math.min(s.length - 1, (int) Math.ceil(s.length * p / 100.0) - 1)] / 1e6;
+  }
+}
