@@ -1,0 +1,119 @@
+package dev.kagami.finetune;
+
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+import dev.kagami.error.KagamiException.InvalidModelPackage;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * One TorchScript tower ({@code visual.pt} or {@code textual.pt}) loaded for training on DJL's PyTorch
+ * engine. Loading needs the option {@code trainParam=true}: without it the module's tensors are inference
+ * tensors and cannot require gradients. Which parameters train is chosen by name (projection only, the
+ * last blocks, or everything); the rest stay frozen.
+ */
+public final class TrainableTower implements AutoCloseable {
+
+  private final Model model;
+  private final PtSymbolBlock block;
+  private final List<Parameter> trainable = new ArrayList<>();
+  private final List<String> trainableNames = new ArrayList<>();
+
+  private TrainableTower(Model model, PtSymbolBlock block) {
+    this.model = model;
+    this.block = block;
+  }
+
+  /** Loads {@code file} (a TorchScript module) and marks the parameters whose names pass {@code trains}. */
+  public static TrainableTower load(Path file, Predicate<String> trains) {
+    String name = file.getFileName().toString().replaceFirst("\\.pt$", "");
+    Model model = Model.newInstance(name, "PyTorch");
+    try {
+      model.load(file.getParent(), name, Map.of("trainParam", "true"));
+    } catch (IOException | MalformedModelException | RuntimeException e) {
+      model.close();
+      throw new InvalidModelPackage("cannot load " + file + " for training: " + e.getMessage(), e);
+    }
+    TrainableTower t = new TrainableTower(model, (PtSymbolBlock) model.getBlock());
+    for (Pair<String, Parameter> p : t.block.getParameters()) {
+      boolean on = trains.test(p.getKey());
+      p.getValue().getArray().setRequiresGradient(on);
+      if (on) {
+        t.trainable.add(p.getValue());
+        t.trainableNames.add(p.getKey());
+      }
+    }
+    if (t.trainable.isEmpty()) {
+      t.close();
+      throw new IllegalArgumentException("no parameter of " + file + " matches the selection");
+    }
+    return t;
+  }
+
+  /** Trains the projection only: {@code proj} (visual) or {@code text_projection} (text). */
+  public static Predicate<String> projectionOnly() {
+    return n -> n.equals("proj") || n.equals("text_projection");
+  }
+
+  /** Trains the last {@code blocks} transformer blocks, the final layer norm and the projection. */
+  public static Predicate<String> lastBlocks(int blocks, int totalBlocks) {
+    return n -> {
+      if (projectionOnly().test(n) || n.startsWith("ln_post") || n.startsWith("ln_final")) {
+        return true;
+      }
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("transformer\\.resblocks\\.(\\d+)\\.").matcher(n);
+      return m.find() && Integer.parseInt(m.group(1)) >= totalBlocks - blocks;
+    };
+  }
+
+  public List<String> trainableNames() {
+    return List.copyOf(trainableNames);
+  }
+
+  public List<Parameter> trainableParameters() {
+    return List.copyOf(trainable);
+  }
+
+  /** The tower's raw output (not normalised) for one input batch; call inside a GradientCollector to train. */
+  public NDArray forward(NDArray input) {
+    NDList out = block.forward(new ParameterStore(input.getManager(), false), new NDList(input), true);
+    return out.singletonOrThrow();
+  }
+
+  /**
+   * The output without gradients, for validation. Runs the module as in training: DJL's inference mode
+   * makes inference tensors that a module loaded with trainParam cannot mix with its trainable ones, and
+   * CLIP towers have no dropout or batch statistics, so both modes compute the same function.
+   */
+  public NDArray embed(NDArray input) {
+    return forward(input).stopGradient();
+  }
+
+  /** Writes the module, with its current weights, as a TorchScript file that DJL and torch.jit.load read. */
+  public void save(Path file) throws IOException {
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    try (OutputStream out = Files.newOutputStream(tmp)) {
+      JniUtils.writeModule(block, out, false);
+    }
+    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  @Override
+  public void close() {
+    model.close();
+  }
+}
