@@ -84,6 +84,15 @@ public final class TrainableTower implements AutoCloseable {
     return List.copyOf(trainableNames);
   }
 
+  /** Every parameter's current values by name (trainable or not), for writing the tuned ONNX. */
+  public Map<String, float[]> weights() {
+    Map<String, float[]> out = new java.util.LinkedHashMap<>();
+    for (Pair<String, Parameter> p : block.getParameters()) {
+      out.put(p.getKey(), p.getValue().getArray().toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray());
+    }
+    return out;
+  }
+
   public List<Parameter> trainableParameters() {
     return List.copyOf(trainable);
   }
