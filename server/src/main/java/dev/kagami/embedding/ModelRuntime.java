@@ -62,6 +62,18 @@ public final class ModelRuntime implements AutoCloseable {
     return pkg.manifest().version();
   }
 
+  /**
+   * Identifies the image tower's weights: the first 16 hex digits of visual.onnx's SHA-256 from the
+   * manifest (computed when the layout has no manifest). Caches of image embeddings are keyed by it, so a
+   * package rebuilt under the same name and version never reuses stale embeddings.
+   */
+  public String imageTowerId() {
+    var entry = pkg.manifest().files().get("visual.onnx");
+    String sha = entry != null && entry.sha256() != null ? entry.sha256()
+        : dev.kagami.model.ModelPackageReader.sha256(pkg.visualOnnx());
+    return sha.substring(0, 16);
+  }
+
   public int dimension() {
     return engine.dimension();
   }

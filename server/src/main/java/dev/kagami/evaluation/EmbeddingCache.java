@@ -17,7 +17,7 @@ import java.util.zip.CRC32;
  * Image embeddings of one model version, keyed by the SHA-256 of the image bytes, so evaluating the same
  * model again does not embed the same image again.
  *
- * <p>On disk: one append-only file per model version. Layout (little-endian): the 8-byte magic
+ * <p>On disk: one append-only file per model version and image-tower weights ({@link #fileFor}). Layout (little-endian): the 8-byte magic
  * {@code KGEMBC01}, the dimension (int32); then records of 32 bytes of SHA-256, {@code dim} float32, and
  * the CRC32 of those bytes (int32). Opening reads records until the first incomplete or corrupt one and
  * truncates the file there, so a crash while appending loses at most the records being written.
@@ -35,6 +35,11 @@ public final class EmbeddingCache implements AutoCloseable {
     this.file = file;
     this.dim = dim;
     this.channel = channel;
+  }
+
+  /** The cache file of a model's image tower under {@code dir}: {@code <name>/<version>-<imageTowerId>.bin}. */
+  public static Path fileFor(Path dir, dev.kagami.embedding.ModelRuntime model) {
+    return dir.resolve(model.name()).resolve(model.version() + "-" + model.imageTowerId() + ".bin");
   }
 
   /** An in-memory cache (nothing on disk). */

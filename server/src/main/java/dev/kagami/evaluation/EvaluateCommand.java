@@ -77,7 +77,7 @@ public final class EvaluateCommand {
     ModelLoader loader = new ModelLoader(new EngineFactory(), decoder);
     try (ModelRuntime rt = loader.load(model.toAbsolutePath(), new ModelLoader.Settings(engine, new EngineOptions(1, 0),
         new DynamicBatcher.Settings(32, 2_000_000, 4096, 1), 4096, false, 0));
-        EmbeddingCache cache = EmbeddingCache.open(cacheDir.resolve(rt.name()).resolve(rt.version() + ".bin"), rt.dimension())) {
+        EmbeddingCache cache = EmbeddingCache.open(EmbeddingCache.fileFor(cacheDir, rt), rt.dimension())) {
       Evaluator.Options o = Evaluator.Options.defaults();
       o = new Evaluator.Options(o.kpis(), PromptTemplates.named(templates), templates, o.k(), o.temperature(), o.imagesPerCall());
       EvaluationReport r = new Evaluator(rt, cache).evaluate(d, splits, split, seed, o, (stage, done, total) -> {

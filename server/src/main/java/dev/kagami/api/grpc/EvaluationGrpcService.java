@@ -126,9 +126,9 @@ public class EvaluationGrpcService extends EvaluationServiceGrpc.EvaluationServi
   }
 
   private EmbeddingCache cache(ModelRuntime model) {
-    return caches.computeIfAbsent(model.name() + "/" + model.version(), k -> {
+    return caches.computeIfAbsent(model.name() + "/" + model.version() + "/" + model.imageTowerId(), k -> {
       try {
-        return EmbeddingCache.open(cacheDir.resolve(model.name()).resolve(model.version() + ".bin"), model.dimension());
+        return EmbeddingCache.open(EmbeddingCache.fileFor(cacheDir, model), model.dimension());
       } catch (IOException e) {
         throw new UncheckedIOException("cannot open the embedding cache: " + e.getMessage(), e);
       }
