@@ -17,6 +17,7 @@ import dev.kagami.api.v1.ListDatasetsRequest;
 import dev.kagami.api.v1.ListReportsRequest;
 import dev.kagami.api.v1.Report;
 import dev.kagami.api.v1.ReportComparison;
+import dev.kagami.testing.GrpcTesting;
 import dev.kagami.testing.Images;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -124,37 +125,29 @@ class DatasetAndEvaluationGrpcTest {
     assertThat(cmp.getClassesCount()).isEqualTo(4);
   }
 
-  static Status.Code code(Runnable r) {
-    try {
-      r.run();
-      return Status.Code.OK;
-    } catch (StatusRuntimeException e) {
-      return e.getStatus().getCode();
-    }
-  }
 
   @Test
   void bad_requests_get_clear_statuses() {
-    assertThat(code(() -> last(datasets.importDataset(ImportDatasetRequest.newBuilder().setName("bad name!")
+    assertThat(GrpcTesting.code(() -> last(datasets.importDataset(ImportDatasetRequest.newBuilder().setName("bad name!")
         .setKind(DatasetSourceKind.FOLDER).setPath("/tmp").build()), new ArrayList<>()))).isEqualTo(Status.Code.INVALID_ARGUMENT);
-    assertThat(code(() -> last(datasets.importDataset(ImportDatasetRequest.newBuilder().setName("nofolder")
+    assertThat(GrpcTesting.code(() -> last(datasets.importDataset(ImportDatasetRequest.newBuilder().setName("nofolder")
         .setKind(DatasetSourceKind.FOLDER).setPath("/no/such/folder").build()), new ArrayList<>())))
         .isEqualTo(Status.Code.INVALID_ARGUMENT);
-    assertThat(code(() -> last(datasets.importDataset(ImportDatasetRequest.newBuilder().setName("fractions")
+    assertThat(GrpcTesting.code(() -> last(datasets.importDataset(ImportDatasetRequest.newBuilder().setName("fractions")
         .setKind(DatasetSourceKind.FOLDER).setPath(dir.toString()).setTrainFraction(0.9).setTestFraction(0.9).build()),
         new ArrayList<>()))).isEqualTo(Status.Code.INVALID_ARGUMENT);
-    assertThat(code(() -> datasets.getDataset(GetDatasetRequest.newBuilder().setName("nope").build())))
+    assertThat(GrpcTesting.code(() -> datasets.getDataset(GetDatasetRequest.newBuilder().setName("nope").build())))
         .isEqualTo(Status.Code.NOT_FOUND);
-    assertThat(code(() -> last(evaluation.evaluate(EvaluateRequest.newBuilder().setDataset("nope").build()), new ArrayList<>())))
+    assertThat(GrpcTesting.code(() -> last(evaluation.evaluate(EvaluateRequest.newBuilder().setDataset("nope").build()), new ArrayList<>())))
         .isEqualTo(Status.Code.NOT_FOUND);
-    assertThat(code(() -> last(evaluation.evaluate(EvaluateRequest.newBuilder().setDataset("colors").setSplit("dev").build()),
+    assertThat(GrpcTesting.code(() -> last(evaluation.evaluate(EvaluateRequest.newBuilder().setDataset("colors").setSplit("dev").build()),
         new ArrayList<>()))).isEqualTo(Status.Code.INVALID_ARGUMENT);
-    assertThat(code(() -> evaluation.getReport(GetReportRequest.newBuilder().setId("nope").build())))
+    assertThat(GrpcTesting.code(() -> evaluation.getReport(GetReportRequest.newBuilder().setId("nope").build())))
         .isEqualTo(Status.Code.NOT_FOUND);
-    assertThat(code(() -> last(datasets.importDataset(ImportDatasetRequest.newBuilder().setName("twice")
+    assertThat(GrpcTesting.code(() -> last(datasets.importDataset(ImportDatasetRequest.newBuilder().setName("twice")
         .setKind(DatasetSourceKind.MANIFEST).setPath(dir.resolve("colors.jsonl").toString()).build()), new ArrayList<>())))
         .isEqualTo(Status.Code.OK);
-    assertThat(code(() -> last(datasets.importDataset(ImportDatasetRequest.newBuilder().setName("twice")
+    assertThat(GrpcTesting.code(() -> last(datasets.importDataset(ImportDatasetRequest.newBuilder().setName("twice")
         .setKind(DatasetSourceKind.MANIFEST).setPath(dir.resolve("colors.jsonl").toString()).build()), new ArrayList<>())))
         .isEqualTo(Status.Code.FAILED_PRECONDITION);
   }

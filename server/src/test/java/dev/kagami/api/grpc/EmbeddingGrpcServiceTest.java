@@ -12,6 +12,7 @@ import dev.kagami.api.v1.ModelRef;
 import dev.kagami.testing.Fixtures;
 import dev.kagami.testing.Fixtures.GoldenImage;
 import dev.kagami.testing.Fixtures.GoldenText;
+import dev.kagami.testing.GrpcTesting;
 import dev.kagami.testing.Images;
 import grpc.health.v1.HealthGrpc;
 import grpc.health.v1.HealthOuterClass.HealthCheckRequest;
@@ -58,14 +59,6 @@ class EmbeddingGrpcServiceTest {
     return EmbedInput.newBuilder().setImage(ByteString.copyFrom(b)).build();
   }
 
-  static Status.Code codeOf(Runnable call) {
-    try {
-      call.run();
-      return Status.Code.OK;
-    } catch (StatusRuntimeException e) {
-      return e.getStatus().getCode();
-    }
-  }
 
   @Test
   void embeds_mixed_texts_and_images_in_input_order_matching_the_reference() {
@@ -138,9 +131,9 @@ class EmbeddingGrpcServiceTest {
     int limit = 16 * 1024 * 1024;
     // The image bytes are over the image limit, so a message that is read is refused for its content
     // (INVALID_ARGUMENT); one that is too large is refused by the transport (RESOURCE_EXHAUSTED).
-    assertThat(codeOf(() -> stub.embed(requestOfSize(limit)))).isEqualTo(Status.Code.INVALID_ARGUMENT);
-    assertThat(codeOf(() -> stub.embed(requestOfSize(limit - 1)))).isEqualTo(Status.Code.INVALID_ARGUMENT);
-    assertThat(codeOf(() -> stub.embed(requestOfSize(limit + 1)))).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    assertThat(GrpcTesting.code(() -> stub.embed(requestOfSize(limit)))).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(GrpcTesting.code(() -> stub.embed(requestOfSize(limit - 1)))).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(GrpcTesting.code(() -> stub.embed(requestOfSize(limit + 1)))).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
     // the server still answers afterwards
     assertThat(stub.embed(EmbedRequest.newBuilder().addInputs(text("still here")).build()).getEmbeddingsCount()).isOne();
   }
@@ -272,7 +265,7 @@ class EmbeddingGrpcServiceTest {
   @Test
   void an_already_expired_deadline_is_deadline_exceeded() {
     var expired = EmbeddingServiceGrpc.newBlockingStub(channel).withDeadlineAfter(1, TimeUnit.NANOSECONDS);
-    assertThat(codeOf(() -> expired.embed(EmbedRequest.newBuilder().addInputs(text("late")).build())))
+    assertThat(GrpcTesting.code(() -> expired.embed(EmbedRequest.newBuilder().addInputs(text("late")).build())))
         .isEqualTo(Status.Code.DEADLINE_EXCEEDED);
   }
 

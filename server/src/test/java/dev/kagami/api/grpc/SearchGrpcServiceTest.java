@@ -21,6 +21,7 @@ import dev.kagami.api.v1.UpsertItem;
 import dev.kagami.api.v1.UpsertRequest;
 import dev.kagami.api.v1.UpsertResponse;
 import dev.kagami.testing.Fixtures;
+import dev.kagami.testing.GrpcTesting;
 import dev.kagami.testing.Images;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -63,14 +64,6 @@ class SearchGrpcServiceTest {
     return MetadataValue.newBuilder().setNumber(d).build();
   }
 
-  static Status.Code code(Runnable r) {
-    try {
-      r.run();
-      return Status.Code.OK;
-    } catch (StatusRuntimeException e) {
-      return e.getStatus().getCode();
-    }
-  }
 
   @Test
   void index_images_and_find_them_every_way() {
@@ -114,7 +107,7 @@ class SearchGrpcServiceTest {
     // delete
     assertThat(search.delete(DeleteRequest.newBuilder().setCollection(col).addIds("img-1").addIds("zzz").build()).getDeleted())
         .isEqualTo(1);
-    assertThat(code(() -> search.get(GetRequest.newBuilder().setCollection(col).setId("img-1").build())))
+    assertThat(GrpcTesting.code(() -> search.get(GetRequest.newBuilder().setCollection(col).setId("img-1").build())))
         .isEqualTo(Status.Code.NOT_FOUND);
   }
 
@@ -156,20 +149,20 @@ class SearchGrpcServiceTest {
   void wrong_model_wrong_dimension_unknown_collection_and_bad_items_are_refused() {
     String col = "refuse-" + UUID.randomUUID().toString().substring(0, 8);
     search.createCollection(CreateCollectionRequest.newBuilder().setName(col).build());
-    assertThat(code(() -> search.search(SearchRequest.newBuilder().setCollection(col).setText("x")
+    assertThat(GrpcTesting.code(() -> search.search(SearchRequest.newBuilder().setCollection(col).setText("x")
         .setModel(ModelRef.newBuilder().setName("other-model")).build()))).isEqualTo(Status.Code.FAILED_PRECONDITION);
-    assertThat(code(() -> search.search(SearchRequest.newBuilder().setCollection(col)
+    assertThat(GrpcTesting.code(() -> search.search(SearchRequest.newBuilder().setCollection(col)
         .setVector(Embedding.newBuilder().addValues(1).addValues(0)).build()))).isEqualTo(Status.Code.INVALID_ARGUMENT);
-    assertThat(code(() -> search.search(SearchRequest.newBuilder().setCollection("no-such").setText("x").build())))
+    assertThat(GrpcTesting.code(() -> search.search(SearchRequest.newBuilder().setCollection("no-such").setText("x").build())))
         .isEqualTo(Status.Code.NOT_FOUND);
-    assertThat(code(() -> search.search(SearchRequest.newBuilder().setCollection(col).build())))
+    assertThat(GrpcTesting.code(() -> search.search(SearchRequest.newBuilder().setCollection(col).build())))
         .isEqualTo(Status.Code.INVALID_ARGUMENT);
-    assertThat(code(() -> search.upsert(UpsertRequest.newBuilder().setCollection(col)
+    assertThat(GrpcTesting.code(() -> search.upsert(UpsertRequest.newBuilder().setCollection(col)
         .addItems(UpsertItem.newBuilder().setId("a")).build()))).isEqualTo(Status.Code.INVALID_ARGUMENT);
-    assertThat(code(() -> search.upsert(UpsertRequest.newBuilder().setCollection(col)
+    assertThat(GrpcTesting.code(() -> search.upsert(UpsertRequest.newBuilder().setCollection(col)
         .addItems(UpsertItem.newBuilder().setId("a").setImage(ByteString.copyFromUtf8("junk"))).build())))
         .isEqualTo(Status.Code.INVALID_ARGUMENT);
-    assertThat(code(() -> search.upsert(UpsertRequest.newBuilder().setCollection(col)
+    assertThat(GrpcTesting.code(() -> search.upsert(UpsertRequest.newBuilder().setCollection(col)
         .addItems(UpsertItem.newBuilder().setId("z").setVector(Embedding.newBuilder().addAllValues(
             java.util.Collections.nCopies(32, 0f)))).build()))).isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(search.stats(StatsRequest.newBuilder().setCollection(col).build()).getCount()).isZero();
