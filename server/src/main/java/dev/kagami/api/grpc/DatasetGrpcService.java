@@ -24,6 +24,7 @@ import dev.kagami.preprocess.ImageLimits;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
+import io.smallrye.common.annotation.Blocking;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.CancellationException;
@@ -121,6 +122,7 @@ public class DatasetGrpcService extends DatasetServiceGrpc.DatasetServiceImplBas
   }
 
   @Override
+  @Blocking // JDBC: runs on a worker thread, never on the event loop
   public void listDatasets(ListDatasetsRequest req, StreamObserver<ListDatasetsResponse> out) {
     try {
       ListDatasetsResponse.Builder b = ListDatasetsResponse.newBuilder();
@@ -136,16 +138,15 @@ public class DatasetGrpcService extends DatasetServiceGrpc.DatasetServiceImplBas
   }
 
   @Override
+  @Blocking // JDBC: runs on a worker thread, never on the event loop
   public void getDataset(GetDatasetRequest req, StreamObserver<DatasetInfo> out) {
-    jobs.submit(() -> {
-      try {
-        StoredDataset s = datasets.find(req.getName())
-            .orElseThrow(() -> new NotFound("no dataset named '" + req.getName() + "'"));
-        out.onNext(info(s, req.getMaxSkipped() == 0 ? 100 : req.getMaxSkipped()));
-        out.onCompleted();
-      } catch (RuntimeException e) {
-        out.onError(GrpcErrors.toStatus(e));
-      }
-    });
+    try {
+      StoredDataset s = datasets.find(req.getName())
+          .orElseThrow(() -> new NotFound("no dataset named '" + req.getName() + "'"));
+      out.onNext(info(s, req.getMaxSkipped() == 0 ? 100 : req.getMaxSkipped()));
+      out.onCompleted();
+    } catch (RuntimeException e) {
+      out.onError(GrpcErrors.toStatus(e));
+    }
   }
 }

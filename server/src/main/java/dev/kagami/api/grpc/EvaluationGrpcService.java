@@ -27,6 +27,7 @@ import dev.kagami.persistence.StoredDataset;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
+import io.smallrye.common.annotation.Blocking;
 import jakarta.annotation.PreDestroy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -136,6 +137,7 @@ public class EvaluationGrpcService extends EvaluationServiceGrpc.EvaluationServi
   }
 
   @Override
+  @Blocking // JDBC: runs on a worker thread, never on the event loop
   public void listReports(ListReportsRequest req, StreamObserver<ListReportsResponse> out) {
     try {
       ListReportsResponse.Builder b = ListReportsResponse.newBuilder();
@@ -149,6 +151,7 @@ public class EvaluationGrpcService extends EvaluationServiceGrpc.EvaluationServi
   }
 
   @Override
+  @Blocking // JDBC: runs on a worker thread, never on the event loop
   public void getReport(GetReportRequest req, StreamObserver<Report> out) {
     try {
       out.onNext(ReportMapping.report(find(req.getId()), true));
@@ -163,6 +166,7 @@ public class EvaluationGrpcService extends EvaluationServiceGrpc.EvaluationServi
   }
 
   @Override
+  @Blocking // JDBC: runs on a worker thread, never on the event loop
   public void compareReports(CompareReportsRequest req, StreamObserver<dev.kagami.api.v1.ReportComparison> out) {
     try {
       out.onNext(ReportMapping.comparison(ReportComparison.of(find(req.getBeforeId()), find(req.getAfterId()))));
