@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -34,9 +33,5 @@ public record Dataset(String name, String source, List<DatasetItem> items, List<
 
   public Map<String, Long> classCounts() {
     return items.stream().collect(Collectors.groupingBy(DatasetItem::label, java.util.TreeMap::new, Collectors.counting()));
-  }
-
-  public Dataset withItems(List<DatasetItem> subset, Function<Dataset, String> name) {
-    return new Dataset(name.apply(this), source, subset, classes, skipped);
   }
 }

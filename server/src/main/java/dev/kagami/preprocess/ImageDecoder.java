@@ -11,7 +11,6 @@ import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.Iterator;
-import java.util.Locale;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -84,8 +83,7 @@ public final class ImageDecoder {
 
   private static String describe(Exception e) {
     String m = e.getMessage();
-    String kind = e.getClass().getSimpleName();
-    return m == null || m.isBlank() ? kind : m.toLowerCase(Locale.ROOT).startsWith(kind.toLowerCase(Locale.ROOT)) ? m : m;
+    return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
   }
 
   /** Converts any decoded image to 8-bit RGB the way PIL's convert("RGB") does. */

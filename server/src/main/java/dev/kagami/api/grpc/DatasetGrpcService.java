@@ -124,29 +124,21 @@ public class DatasetGrpcService extends DatasetServiceGrpc.DatasetServiceImplBas
   @Override
   @Blocking // JDBC: runs on a worker thread, never on the event loop
   public void listDatasets(ListDatasetsRequest req, StreamObserver<ListDatasetsResponse> out) {
-    try {
+    Replies.now(out, () -> {
       ListDatasetsResponse.Builder b = ListDatasetsResponse.newBuilder();
       for (DatasetRepository.Summary s : datasets.list()) {
         b.addDatasets(DatasetInfo.newBuilder().setId(s.id()).setName(s.name()).setSource(s.source())
             .setCreatedAt(s.createdAt().toString()).setImages(s.items()).setSkippedTotal(s.skipped()));
       }
-      out.onNext(b.build());
-      out.onCompleted();
-    } catch (RuntimeException e) {
-      out.onError(GrpcErrors.toStatus(e));
-    }
+      return b.build();
+    });
   }
 
   @Override
   @Blocking // JDBC: runs on a worker thread, never on the event loop
   public void getDataset(GetDatasetRequest req, StreamObserver<DatasetInfo> out) {
-    try {
-      StoredDataset s = datasets.find(req.getName())
-          .orElseThrow(() -> new NotFound("no dataset named '" + req.getName() + "'"));
-      out.onNext(info(s, req.getMaxSkipped() == 0 ? 100 : req.getMaxSkipped()));
-      out.onCompleted();
-    } catch (RuntimeException e) {
-      out.onError(GrpcErrors.toStatus(e));
-    }
+    Replies.now(out, () -> info(datasets.find(req.getName())
+        .orElseThrow(() -> new NotFound("no dataset named '" + req.getName() + "'")),
+        req.getMaxSkipped() == 0 ? 100 : req.getMaxSkipped()));
   }
 }

@@ -139,26 +139,18 @@ public class EvaluationGrpcService extends EvaluationServiceGrpc.EvaluationServi
   @Override
   @Blocking // JDBC: runs on a worker thread, never on the event loop
   public void listReports(ListReportsRequest req, StreamObserver<ListReportsResponse> out) {
-    try {
+    Replies.now(out, () -> {
       ListReportsResponse.Builder b = ListReportsResponse.newBuilder();
       reports.list(req.getDataset().isEmpty() ? null : req.getDataset(), req.getModel().isEmpty() ? null : req.getModel(),
           req.getLimit() <= 0 ? 50 : req.getLimit()).forEach(r -> b.addReports(ReportMapping.report(r, false)));
-      out.onNext(b.build());
-      out.onCompleted();
-    } catch (RuntimeException e) {
-      out.onError(GrpcErrors.toStatus(e));
-    }
+      return b.build();
+    });
   }
 
   @Override
   @Blocking // JDBC: runs on a worker thread, never on the event loop
   public void getReport(GetReportRequest req, StreamObserver<Report> out) {
-    try {
-      out.onNext(ReportMapping.report(find(req.getId()), true));
-      out.onCompleted();
-    } catch (RuntimeException e) {
-      out.onError(GrpcErrors.toStatus(e));
-    }
+    Replies.now(out, () -> ReportMapping.report(find(req.getId()), true));
   }
 
   private EvaluationReport find(String id) {
@@ -168,12 +160,7 @@ public class EvaluationGrpcService extends EvaluationServiceGrpc.EvaluationServi
   @Override
   @Blocking // JDBC: runs on a worker thread, never on the event loop
   public void compareReports(CompareReportsRequest req, StreamObserver<dev.kagami.api.v1.ReportComparison> out) {
-    try {
-      out.onNext(ReportMapping.comparison(ReportComparison.of(find(req.getBeforeId()), find(req.getAfterId()))));
-      out.onCompleted();
-    } catch (RuntimeException e) {
-      out.onError(GrpcErrors.toStatus(e));
-    }
+    Replies.now(out, () -> ReportMapping.comparison(ReportComparison.of(find(req.getBeforeId()), find(req.getAfterId()))));
   }
 
   @PreDestroy

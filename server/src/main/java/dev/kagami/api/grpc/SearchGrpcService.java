@@ -59,25 +59,6 @@ public class SearchGrpcService extends SearchServiceGrpc.SearchServiceImplBase {
     this.maxInputs = config.serving().maxInputsPerRequest();
   }
 
-  private static <T> void answer(CompletableFuture<T> f, StreamObserver<T> out) {
-    f.whenComplete((r, e) -> {
-      if (e != null) {
-        out.onError(GrpcErrors.toStatus(e));
-      } else {
-        out.onNext(r);
-        out.onCompleted();
-      }
-    });
-  }
-
-  private static <T> void guarded(StreamObserver<T> out, java.util.function.Supplier<CompletableFuture<T>> call) {
-    try {
-      answer(call.get(), out);
-    } catch (RuntimeException e) {
-      out.onError(GrpcErrors.toStatus(e));
-    }
-  }
-
   static CollectionStats stats(CollectionInfo c) {
     String[] m = c.model().split("/", 2);
     return CollectionStats.newBuilder().setName(c.name()).setCount(c.count()).setDimension(c.dimension())
@@ -87,7 +68,7 @@ public class SearchGrpcService extends SearchServiceGrpc.SearchServiceImplBase {
 
   @Override
   public void createCollection(CreateCollectionRequest req, StreamObserver<CollectionStats> out) {
-    guarded(out, () -> {
+    Replies.later(out, () -> {
       ModelRuntime rt = models.resolve(req.getModel().getName(), req.getModel().getVersion());
       return index.run(() -> stats(index.store().createCollection(req.getName(), rt.dimension(), rt.name() + "/" + rt.version())));
     });
@@ -95,7 +76,7 @@ public class SearchGrpcService extends SearchServiceGrpc.SearchServiceImplBase {
 
   @Override
   public void stats(StatsRequest req, StreamObserver<CollectionStats> out) {
-    guarded(out, () -> index.run(() -> stats(index.store().collection(req.getCollection()))));
+    Replies.later(out, () -> index.run(() -> stats(index.store().collection(req.getCollection()))));
   }
 
   /** The loaded model of a collection; FAILED_PRECONDITION when it is not loaded or another is asked for. */
@@ -137,7 +118,7 @@ public class SearchGrpcService extends SearchServiceGrpc.SearchServiceImplBase {
     return v;
   }
 
-  static Map<String, FieldValue> metadata(Map<String, MetadataValue> m) {
+  static Map<String, FieldValue> fromProto(Map<String, MetadataValue> m) {
     Map<String, FieldValue> out = new HashMap<>();
     m.forEach((k, v) -> {
       switch (v.getKindCase()) {
@@ -149,7 +130,7 @@ public class SearchGrpcService extends SearchServiceGrpc.SearchServiceImplBase {
     return out;
   }
 
-  static Map<String, MetadataValue> metadata(Map<String, FieldValue> m, boolean unused) {
+  static Map<String, MetadataValue> toProto(Map<String, FieldValue> m) {
     Map<String, MetadataValue> out = new HashMap<>();
     m.forEach((k, v) -> out.put(k, v instanceof FieldValue.Str s ? MetadataValue.newBuilder().setText(s.value()).build()
         : MetadataValue.newBuilder().setNumber(((FieldValue.Num) v).value()).build()));
@@ -158,7 +139,7 @@ public class SearchGrpcService extends SearchServiceGrpc.SearchServiceImplBase {
 
   @Override
   public void upsert(UpsertRequest req, StreamObserver<UpsertResponse> out) {
-    guarded(out, () -> upsert(req));
+    Replies.later(out, () -> upsert(req));
   }
 
   CompletableFuture<UpsertResponse> upsert(UpsertRequest req) {
@@ -201,7 +182,7 @@ public class SearchGrpcService extends SearchServiceGrpc.SearchServiceImplBase {
           } else {
             vec = normalized("vector of item '" + it.getId() + "'", it.getVector(), c.dimension());
           }
-          items.add(new IndexedItem(it.getId(), vec, metadata(it.getMetadataMap()), ref));
+          items.add(new IndexedItem(it.getId(), vec, fromProto(it.getMetadataMap()), ref));
         }
         index.store().upsert(req.getCollection(), items);
         return UpsertResponse.newBuilder().setUpserted(items.size()).build();
@@ -275,20 +256,20 @@ public class SearchGrpcService extends SearchServiceGrpc.SearchServiceImplBase {
 
   @Override
   public void delete(DeleteRequest req, StreamObserver<DeleteResponse> out) {
-    guarded(out, () -> index.run(() ->
+    Replies.later(out, () -> index.run(() ->
         DeleteResponse.newBuilder().setDeleted(index.store().delete(req.getCollection(), req.getIdsList())).build()));
   }
 
   @Override
   public void get(GetRequest req, StreamObserver<GetResponse> out) {
-    guarded(out, () -> index.run(() -> {
+    Replies.later(out, () -> index.run(() -> {
       IndexedItem it = index.store().get(req.getCollection(), req.getId())
           .orElseThrow(() -> new NotFound("no item '" + req.getId() + "' in collection '" + req.getCollection() + "'"));
       Embedding.Builder e = Embedding.newBuilder();
       for (float x : it.vector()) {
         e.addValues(x);
       }
-      return GetResponse.newBuilder().setId(it.id()).setVector(e).putAllMetadata(metadata(it.metadata(), true))
+      return GetResponse.newBuilder().setId(it.id()).setVector(e).putAllMetadata(toProto(it.metadata()))
           .setImageRef(it.imageRef()).build();
     }));
   }
@@ -313,7 +294,7 @@ public class SearchGrpcService extends SearchServiceGrpc.SearchServiceImplBase {
 
   @Override
   public void search(SearchRequest req, StreamObserver<SearchResponse> out) {
-    guarded(out, () -> {
+    Replies.later(out, () -> {
       CollectionInfo c = index.store().collection(req.getCollection());
       ModelRuntime rt = modelOf(c, req.getModel());
       int k = req.getK() == 0 ? 10 : req.getK();
@@ -333,7 +314,7 @@ public class SearchGrpcService extends SearchServiceGrpc.SearchServiceImplBase {
         SearchResponse.Builder b = SearchResponse.newBuilder()
             .setModel(ModelRef.newBuilder().setName(rt.name()).setVersion(rt.version()));
         for (Hit h : index.store().search(req.getCollection(), v, k, filter)) {
-          b.addHits(SearchHit.newBuilder().setId(h.id()).setScore(h.score()).putAllMetadata(metadata(h.metadata(), true))
+          b.addHits(SearchHit.newBuilder().setId(h.id()).setScore(h.score()).putAllMetadata(toProto(h.metadata()))
               .setImageRef(h.imageRef()));
         }
         return b.build();
