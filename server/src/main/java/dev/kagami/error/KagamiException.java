@@ -54,6 +54,16 @@ public abstract class KagamiException extends RuntimeException {
     }
   }
 
+  /**
+   * A backing service (the search cluster) cannot be reached or failed; retrying later may work. gRPC
+   * UNAVAILABLE, HTTP 503.
+   */
+  public static final class BackendUnavailable extends KagamiException {
+    public BackendUnavailable(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
   /** A named thing does not exist. gRPC NOT_FOUND, HTTP 404. */
   public static final class NotFound extends KagamiException {
     public NotFound(String message) {

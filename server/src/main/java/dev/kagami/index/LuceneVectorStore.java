@@ -16,7 +16,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.lucene.document.Document;
@@ -55,22 +61,70 @@ import org.apache.lucene.util.BytesRef;
  * stored double). The collection's dimension and model are in the commit user data ({@code kagami.dimension},
  * {@code kagami.model}), so they change atomically with the data.
  *
- * <p>Durability: every upsert and delete ends with a Lucene commit (fsync), under the collection's lock,
- * before it returns. Lucene commits are atomic: after a crash the index opens at the last commit.
+ * <p>Durability: every upsert and delete is appended to the collection's {@link WriteAheadLog} and fsynced
+ * before it is applied and acknowledged. Lucene commits (atomic: after a crash the index opens at the last
+ * one) happen in the background every {@link Settings#commitInterval()} or when the log grows past
+ * {@link Settings#walBytesPerCommit()}, and on close; on open, the log since the last commit is replayed.
+ * Reads see every acknowledged write: a search or get after a write reopens the near-real-time reader first.
  */
 public final class LuceneVectorStore implements VectorStore {
 
-  static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,100}");
-  static final Pattern FIELD = Pattern.compile("[A-Za-z0-9_.-]{1,100}");
   static final String DIMENSION = "kagami.dimension";
   static final String MODEL = "kagami.model";
   static final String QUANTIZATION = "kagami.quantization";
-  /** HNSW graph parameters: max connections per node and beam width at build time (Lucene's defaults). */
-  static final int HNSW_M = 16;
-  static final int HNSW_BEAM = 100;
+  static final String WAL_GENERATION = "kagami.wal.generation";
+
+  /**
+   * How the store builds and searches its graphs and when it commits.
+   *
+   * @param hnswM max connections per graph node (Lucene's default 16)
+   * @param hnswBeamWidth candidates kept while inserting a node (Lucene's default 100)
+   * @param searchCandidates candidates explored per search (at least k; more gives higher recall, slower)
+   * @param mergeWorkers threads that build a merged segment's graph
+   * @param ramBufferMb indexing buffer before a segment is flushed
+   * @param commitInterval longest time an acknowledged write waits in the log before a Lucene commit
+   * @param walBytesPerCommit log size that triggers a commit sooner
+   */
+  public record Settings(int hnswM, int hnswBeamWidth, int searchCandidates, int mergeWorkers, double ramBufferMb,
+      Duration commitInterval, long walBytesPerCommit) {
+
+    public Settings {
+      if (hnswM < 2 || hnswM > 512 || hnswBeamWidth < 1 || hnswBeamWidth > 3200 || searchCandidates < 1
+          || mergeWorkers < 1 || ramBufferMb < 1 || commitInterval.isNegative() || commitInterval.isZero()
+          || walBytesPerCommit < 1) {
+        throw new IllegalArgumentException("invalid index settings " + this);
+      }
+    }
+
+    public static Settings defaults() {
+      return new Settings(16, 100, 100, 1, 256, Duration.ofSeconds(10), 256L << 20);
+    }
+
+    public Settings withSearchCandidates(int n) {
+      return new Settings(hnswM, hnswBeamWidth, n, mergeWorkers, ramBufferMb, commitInterval, walBytesPerCommit);
+    }
+
+    public Settings withGraph(int m, int beamWidth) {
+      return new Settings(m, beamWidth, searchCandidates, mergeWorkers, ramBufferMb, commitInterval, walBytesPerCommit);
+    }
+
+    public Settings withCommitInterval(Duration d) {
+      return new Settings(hnswM, hnswBeamWidth, searchCandidates, mergeWorkers, ramBufferMb, d, walBytesPerCommit);
+    }
+
+    public Settings withMergeWorkers(int n) {
+      return new Settings(hnswM, hnswBeamWidth, searchCandidates, n, ramBufferMb, commitInterval, walBytesPerCommit);
+    }
+  }
 
   private final Path root;
+  private final Settings settings;
   private final Map<String, Collection> collections = new ConcurrentHashMap<>();
+  /** Alias to collection, replaced as a whole (copy on write) and persisted in {@link #ALIASES}. */
+  private volatile Map<String, String> aliases = Map.of();
+  static final String ALIASES = "aliases.properties";
+  private final ScheduledExecutorService committer;
+  private final ExecutorService mergeExecutor;
 
   private static final class Collection {
     final String name;
@@ -81,9 +135,18 @@ public final class LuceneVectorStore implements VectorStore {
     final Directory directory;
     final IndexWriter writer;
     final SearcherManager searchers;
+    final WriteAheadLog wal;
+    /** Writes not yet visible to searchers. */
+    final AtomicBoolean stale = new AtomicBoolean();
+    /** Writes not yet in a Lucene commit (guarded by the collection's monitor). */
+    boolean uncommitted;
+    /** One commit at a time. */
+    final Object commitLock = new Object();
+    /** Set when a write failed half-way: the collection takes no more writes until it is reopened. */
+    volatile String broken;
 
     Collection(String name, int dimension, String model, Quantization quantization, Path dir, Directory directory,
-        IndexWriter writer) throws IOException {
+        IndexWriter writer, WriteAheadLog wal) throws IOException {
       this.name = name;
       this.dimension = dimension;
       this.model = model;
@@ -91,16 +154,33 @@ public final class LuceneVectorStore implements VectorStore {
       this.dir = dir;
       this.directory = directory;
       this.writer = writer;
+      this.wal = wal;
       this.searchers = new SearcherManager(writer, null);
+    }
+
+    Map<String, String> commitData(long walGeneration) {
+      return Map.of(DIMENSION, Integer.toString(dimension), MODEL, model, QUANTIZATION, quantization.name(),
+          WAL_GENERATION, Long.toString(walGeneration));
     }
   }
 
   public LuceneVectorStore(Path root) {
+    this(root, Settings.defaults());
+  }
+
+  public LuceneVectorStore(Path root, Settings settings) {
     this.root = root;
+    this.settings = settings;
+    this.mergeExecutor = settings.mergeWorkers() > 1 ? Executors.newFixedThreadPool(settings.mergeWorkers(), r -> {
+      Thread t = new Thread(r, "kagami-index-merge");
+      t.setDaemon(true);
+      return t;
+    }) : null;
     try {
       Files.createDirectories(root);
+      aliases = readAliases(root.resolve(ALIASES));
       try (Stream<Path> dirs = Files.list(root)) {
-        for (Path d : dirs.filter(Files::isDirectory).toList()) {
+        for (Path d : dirs.filter(Files::isDirectory).sorted().toList()) {
           Collection c = open(d.getFileName().toString(), d, -1, null, null);
           if (c != null) {
             collections.put(c.name, c);
@@ -108,12 +188,20 @@ public final class LuceneVectorStore implements VectorStore {
         }
       }
     } catch (IOException e) {
+      closeAll();
       throw new UncheckedIOException("cannot open the index at " + root + ": " + e.getMessage(), e);
     }
+    this.committer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "kagami-index-commit");
+      t.setDaemon(true);
+      return t;
+    });
+    long every = settings.commitInterval().toMillis();
+    committer.scheduleWithFixedDelay(this::commitAllQuietly, every, every, TimeUnit.MILLISECONDS);
   }
 
   /** Opens (or, with dimension >= 0, creates) a collection; null for a folder that holds no collection. */
-  private static Collection open(String name, Path dir, int dimension, String model, Quantization q) throws IOException {
+  private Collection open(String name, Path dir, int dimension, String model, Quantization q) throws IOException {
     Directory directory = FSDirectory.open(dir);
     boolean exists = DirectoryReader.indexExists(directory);
     if (!exists && dimension < 0) {
@@ -133,28 +221,61 @@ public final class LuceneVectorStore implements VectorStore {
       quantization = Quantization.valueOf(data.getOrDefault(QUANTIZATION, "NONE"));
     }
     IndexWriterConfig cfg = new IndexWriterConfig().setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND)
-        .setCodec(codec(quantization));
-    IndexWriter writer = new IndexWriter(directory, cfg);
+        .setCodec(codec(quantization)).setRAMBufferSizeMB(settings.ramBufferMb())
+        .setCommitOnClose(false); // close() commits explicitly, with the log generation
+    IndexWriter writer = null;
+    WriteAheadLog wal = null;
     try {
+      writer = new IndexWriter(directory, cfg);
+      wal = new WriteAheadLog(dir.resolve("wal"));
+      Collection c;
       if (!exists) {
-        writer.setLiveCommitData(Map.of(DIMENSION, Integer.toString(dimension), MODEL, model, QUANTIZATION,
-            quantization.name()).entrySet());
-        writer.commit();
-        return new Collection(name, dimension, model, quantization, dir, directory, writer);
+        c = new Collection(name, dimension, model, quantization, dir, directory, writer, wal);
+      } else {
+        c = new Collection(name, Integer.parseInt(data.get(DIMENSION)), data.get(MODEL), quantization, dir, directory,
+            writer, wal);
+        // replay what was acknowledged after the last commit
+        for (WriteAheadLog.Op op : wal.replay(Long.parseLong(data.getOrDefault(WAL_GENERATION, "0")))) {
+          apply(c, op);
+        }
       }
-      return new Collection(name, Integer.parseInt(data.get(DIMENSION)), data.get(MODEL), quantization, dir, directory, writer);
+      c.stale.set(true); // the searcher opened before the replay
+      long gen = wal.generation();
+      writer.setLiveCommitData(c.commitData(gen).entrySet());
+      writer.commit();
+      wal.deleteBefore(gen);
+      return c;
     } catch (IOException | RuntimeException e) {
-      writer.close();
+      if (writer != null) {
+        writer.rollback();
+      }
+      if (wal != null) {
+        wal.close();
+      }
       directory.close();
       throw e;
     }
   }
 
+  private static void apply(Collection c, WriteAheadLog.Op op) throws IOException {
+    if (op instanceof WriteAheadLog.Upsert u) {
+      for (IndexedItem it : u.items()) {
+        c.writer.updateDocument(new Term("id", it.id()), document(it));
+      }
+    } else if (op instanceof WriteAheadLog.Delete d) {
+      c.writer.deleteDocuments(d.ids().stream().map(id -> new Term("id", id)).toArray(Term[]::new));
+    }
+  }
+
   /** The codec: Lucene 9.12's, with the vector format of the collection's quantization. */
-  private static org.apache.lucene.codecs.Codec codec(Quantization q) {
+  private org.apache.lucene.codecs.Codec codec(Quantization q) {
+    int m = settings.hnswM();
+    int beam = settings.hnswBeamWidth();
+    int workers = settings.mergeWorkers();
     org.apache.lucene.codecs.KnnVectorsFormat format = q == Quantization.INT8
-        ? new org.apache.lucene.codecs.lucene99.Lucene99HnswScalarQuantizedVectorsFormat(HNSW_M, HNSW_BEAM)
-        : new org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat(HNSW_M, HNSW_BEAM);
+        ? new org.apache.lucene.codecs.lucene99.Lucene99HnswScalarQuantizedVectorsFormat(m, beam, workers, 7, false,
+            null, mergeExecutor)
+        : new org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat(m, beam, workers, mergeExecutor);
     return new org.apache.lucene.codecs.lucene912.Lucene912Codec() {
       @Override
       public org.apache.lucene.codecs.KnnVectorsFormat getKnnVectorsFormatForField(String field) {
@@ -165,12 +286,11 @@ public final class LuceneVectorStore implements VectorStore {
 
   @Override
   public synchronized CollectionInfo createCollection(String name, int dimension, String model, Quantization quantization) {
-    if (!NAME.matcher(name).matches()) {
-      throw new InvalidInput("collection name must be 1-100 letters, digits, '_' or '-': '" + name + "'");
+    VectorStoreChecks.checkName("collection", name);
+    if (aliases.containsKey(name)) {
+      throw new InvalidInput("'" + name + "' is an alias; a collection cannot have an alias's name");
     }
-    if (dimension < 1 || dimension > 1024) {
-      throw new InvalidInput("dimension must be in 1..1024 (Lucene's HNSW limit), is " + dimension);
-    }
+    VectorStoreChecks.checkDimension(dimension);
     Collection c = collections.get(name);
     if (c != null) {
       if (c.dimension != dimension || !c.model.equals(model) || c.quantization != quantization) {
@@ -189,11 +309,90 @@ public final class LuceneVectorStore implements VectorStore {
   }
 
   private Collection require(String name) {
+    Collection c = collections.get(aliases.getOrDefault(name, name));
+    if (c == null) {
+      throw new NotFound("no collection or alias named '" + name + "'");
+    }
+    return c;
+  }
+
+  private static Map<String, String> readAliases(Path file) throws IOException {
+    if (!Files.exists(file)) {
+      return Map.of();
+    }
+    java.util.Properties p = new java.util.Properties();
+    try (java.io.Reader r = Files.newBufferedReader(file, java.nio.charset.StandardCharsets.UTF_8)) {
+      p.load(r);
+    }
+    Map<String, String> m = new HashMap<>();
+    p.stringPropertyNames().forEach(k -> m.put(k, p.getProperty(k)));
+    return Map.copyOf(m);
+  }
+
+  /** Writes the alias file atomically: a temporary file, fsynced, renamed over the old one, directory fsynced. */
+  private void writeAliases(Map<String, String> next) throws IOException {
+    java.util.Properties p = new java.util.Properties();
+    p.putAll(next);
+    Path tmp = root.resolve(ALIASES + ".tmp");
+    try (java.io.Writer w = Files.newBufferedWriter(tmp, java.nio.charset.StandardCharsets.UTF_8)) {
+      p.store(w, "Kagami collection aliases: alias=collection");
+    }
+    org.apache.lucene.util.IOUtils.fsync(tmp, false);
+    Files.move(tmp, root.resolve(ALIASES), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    org.apache.lucene.util.IOUtils.fsync(root, true);
+  }
+
+  @Override
+  public synchronized void setAlias(String alias, String collection) {
+    VectorStoreChecks.checkName("alias", alias);
+    if (collections.containsKey(alias)) {
+      throw new InvalidInput("'" + alias + "' is a collection; an alias cannot have a collection's name");
+    }
+    if (!collections.containsKey(collection)) {
+      throw new NotFound("no collection named '" + collection + "' (an alias must point to a collection)");
+    }
+    Map<String, String> next = new HashMap<>(aliases);
+    next.put(alias, collection);
+    try {
+      writeAliases(next);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the aliases: " + e.getMessage(), e);
+    }
+    aliases = Map.copyOf(next);
+  }
+
+  @Override
+  public Map<String, String> aliases() {
+    return aliases;
+  }
+
+  @Override
+  public synchronized void deleteCollection(String name) {
     Collection c = collections.get(name);
     if (c == null) {
       throw new NotFound("no collection named '" + name + "'");
     }
-    return c;
+    List<String> pointing = aliases.entrySet().stream().filter(e -> e.getValue().equals(name)).map(Map.Entry::getKey)
+        .sorted().toList();
+    if (!pointing.isEmpty()) {
+      throw new FailedPrecondition("collection '" + name + "' is in use by alias(es) " + pointing);
+    }
+    collections.remove(name);
+    synchronized (c.commitLock) {
+      synchronized (c) {
+        c.broken = "the collection was deleted";
+        try {
+          c.searchers.close();
+          c.writer.rollback();
+          c.wal.close();
+          c.directory.close();
+          org.apache.lucene.util.IOUtils.rm(c.dir);
+        } catch (IOException e) {
+          throw new UncheckedIOException("cannot delete collection " + name + ": " + e.getMessage(), e);
+        }
+      }
+    }
   }
 
   @Override
@@ -208,7 +407,7 @@ public final class LuceneVectorStore implements VectorStore {
 
   private CollectionInfo info(Collection c) {
     try {
-      IndexSearcher s = c.searchers.acquire();
+      IndexSearcher s = searcher(c);
       try {
         long size = 0;
         for (String f : c.directory.listAll()) {
@@ -227,50 +426,110 @@ public final class LuceneVectorStore implements VectorStore {
     }
   }
 
-  static void checkVector(String what, float[] v, int dimension) {
-    if (v == null || v.length != dimension) {
-      throw new InvalidInput(what + " has dimension " + (v == null ? 0 : v.length) + ", the collection's is " + dimension);
-    }
-    double n = 0;
-    for (float x : v) {
-      if (!Float.isFinite(x)) {
-        throw new InvalidInput(what + " has a non-finite value");
+  @Override
+  public void upsert(String collection, List<IndexedItem> items) {
+    Collection c = require(collection);
+    VectorStoreChecks.checkItems(items, c.dimension);
+    write(c, new WriteAheadLog.Upsert(List.copyOf(items)));
+  }
+
+  /** Logs (durably), then applies, one operation; commits sooner when the log has grown large. */
+  private void write(Collection c, WriteAheadLog.Op op) {
+    boolean commitSoon;
+    synchronized (c) {
+      if (c.broken != null) {
+        throw new FailedPrecondition("collection '" + c.name + "' takes no writes until the server restarts: "
+            + c.broken);
       }
-      n += (double) x * x;
+      try {
+        c.wal.append(op);
+        apply(c, op);
+        c.uncommitted = true;
+        c.stale.set(true);
+        commitSoon = c.wal.currentBytes() >= settings.walBytesPerCommit();
+      } catch (IOException | RuntimeException e) {
+        // the log may now hold an operation (or part of one) the index does not: the collection stops taking
+        // writes until it is reopened, which replays the log and cuts off a torn record
+        c.broken = e.toString();
+        throw new UncheckedIOException("write to " + c.name + " failed: " + e.getMessage(),
+            e instanceof IOException io ? io : new IOException(e));
+      }
     }
-    if (Math.abs(Math.sqrt(n) - 1) > 1e-3) {
-      throw new InvalidInput(what + " is not unit length (norm " + (float) Math.sqrt(n) + ")");
+    if (commitSoon) {
+      committer.execute(() -> commitQuietly(c));
+    }
+  }
+
+  /** A searcher that sees every acknowledged write; release it with {@code c.searchers.release}. */
+  private static IndexSearcher searcher(Collection c) throws IOException {
+    if (c.stale.getAndSet(false)) {
+      c.searchers.maybeRefreshBlocking();
+    }
+    return c.searchers.acquire();
+  }
+
+  /** Makes every acknowledged write part of a Lucene commit, and drops the log before it. */
+  private static void commit(Collection c) throws IOException {
+    synchronized (c.commitLock) {
+      long gen;
+      synchronized (c) {
+        if (!c.uncommitted) {
+          return;
+        }
+        // every operation logged before the roll is already applied to the writer, so the commit below holds it
+        gen = c.wal.roll();
+        c.uncommitted = false;
+        c.writer.setLiveCommitData(c.commitData(gen).entrySet());
+      }
+      try {
+        c.writer.commit();
+      } catch (IOException | RuntimeException e) {
+        synchronized (c) {
+          c.uncommitted = true;
+        }
+        throw e;
+      }
+      c.wal.deleteBefore(gen);
+    }
+  }
+
+  private void commitQuietly(Collection c) {
+    try {
+      commit(c);
+    } catch (IOException | RuntimeException e) {
+      // the log still holds the writes; the next commit retries
+      org.jboss.logging.Logger.getLogger(LuceneVectorStore.class).warnf("commit of collection %s failed: %s", c.name,
+          e.getMessage());
+    }
+  }
+
+  private void commitAllQuietly() {
+    collections.values().forEach(this::commitQuietly);
+  }
+
+  /** Commits every collection now (normally the background committer does). */
+  public void commitAll() {
+    for (Collection c : collections.values()) {
+      try {
+        commit(c);
+      } catch (IOException e) {
+        throw new UncheckedIOException("commit of " + c.name + " failed: " + e.getMessage(), e);
+      }
     }
   }
 
   @Override
-  public void upsert(String collection, List<IndexedItem> items) {
+  public void optimize(String collection) {
     Collection c = require(collection);
-    Set<String> ids = new HashSet<>();
-    for (IndexedItem it : items) {
-      if (it.id().isEmpty() || it.id().length() > 512) {
-        throw new InvalidInput("item ids must be 1-512 characters: '" + it.id() + "'");
+    try {
+      c.writer.forceMerge(1);
+      synchronized (c) {
+        c.uncommitted = true;
       }
-      if (!ids.add(it.id())) {
-        throw new InvalidInput("item '" + it.id() + "' appears twice in one upsert");
-      }
-      checkVector("vector of item '" + it.id() + "'", it.vector(), c.dimension);
-      it.metadata().keySet().forEach(k -> {
-        if (!FIELD.matcher(k).matches()) {
-          throw new InvalidInput("metadata field names must be 1-100 letters, digits, '.', '_' or '-': '" + k + "'");
-        }
-      });
-    }
-    synchronized (c) {
-      try {
-        for (IndexedItem it : items) {
-          c.writer.updateDocument(new Term("id", it.id()), document(it));
-        }
-        c.writer.commit();
-        c.searchers.maybeRefreshBlocking();
-      } catch (IOException e) {
-        throw new UncheckedIOException("upsert into " + collection + " failed: " + e.getMessage(), e);
-      }
+      commit(c);
+      c.searchers.maybeRefreshBlocking();
+    } catch (IOException e) {
+      throw new UncheckedIOException("merging " + collection + " failed: " + e.getMessage(), e);
     }
   }
 
@@ -299,9 +558,9 @@ public final class LuceneVectorStore implements VectorStore {
   public int delete(String collection, List<String> ids) {
     Collection c = require(collection);
     synchronized (c) {
+      int existing = 0;
       try {
-        int existing = 0;
-        IndexSearcher s = c.searchers.acquire();
+        IndexSearcher s = searcher(c);
         try {
           for (String id : new HashSet<>(ids)) {
             existing += s.count(new TermQuery(new Term("id", id)));
@@ -309,13 +568,11 @@ public final class LuceneVectorStore implements VectorStore {
         } finally {
           c.searchers.release(s);
         }
-        c.writer.deleteDocuments(ids.stream().map(id -> new Term("id", id)).toArray(Term[]::new));
-        c.writer.commit();
-        c.searchers.maybeRefreshBlocking();
-        return existing;
       } catch (IOException e) {
         throw new UncheckedIOException("delete from " + collection + " failed: " + e.getMessage(), e);
       }
+      write(c, new WriteAheadLog.Delete(List.copyOf(new java.util.LinkedHashSet<>(ids))));
+      return existing;
     }
   }
 
@@ -323,7 +580,7 @@ public final class LuceneVectorStore implements VectorStore {
   public Optional<IndexedItem> get(String collection, String id) {
     Collection c = require(collection);
     try {
-      IndexSearcher s = c.searchers.acquire();
+      IndexSearcher s = searcher(c);
       try {
         TopDocs td = s.search(new TermQuery(new Term("id", id)), 1);
         if (td.scoreDocs.length == 0) {
@@ -382,17 +639,17 @@ public final class LuceneVectorStore implements VectorStore {
   @Override
   public List<Hit> search(String collection, float[] query, int k, Filter filter) {
     Collection c = require(collection);
-    checkVector("query vector", query, c.dimension);
+    VectorStoreChecks.checkVector("query vector", query, c.dimension);
     if (k < 1 || k > 10_000) {
       throw new InvalidInput("k must be in 1..10000, is " + k);
     }
     Query fq = filterQuery(filter);
     try {
-      IndexSearcher s = c.searchers.acquire();
+      IndexSearcher s = searcher(c);
       try {
         // Explore more candidates than asked for (as Elasticsearch's num_candidates), then keep the best k:
         // recall rises at a small cost.
-        int candidates = Math.min(10_000, Math.max(k * 5, 100));
+        int candidates = Math.min(10_000, Math.max(k, settings.searchCandidates()));
         TopDocs td = s.search(new KnnFloatVectorQuery("vector", query, candidates, fq), k);
         List<Hit> hits = new ArrayList<>(td.scoreDocs.length);
         for (ScoreDoc sd : td.scoreDocs) {
@@ -411,15 +668,42 @@ public final class LuceneVectorStore implements VectorStore {
 
   @Override
   public synchronized void close() {
+    committer.shutdown();
+    try {
+      committer.awaitTermination(60, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    IOException failure = null;
+    for (Collection c : collections.values()) {
+      try {
+        commit(c);
+      } catch (IOException e) {
+        failure = e; // the log keeps the writes for the next open
+      }
+    }
+    closeAll();
+    if (failure != null) {
+      throw new UncheckedIOException("final commit failed (the write-ahead log keeps the writes): "
+          + failure.getMessage(), failure);
+    }
+  }
+
+  private void closeAll() {
     for (Collection c : collections.values()) {
       try {
         c.searchers.close();
         c.writer.close();
+        c.wal.close();
         c.directory.close();
       } catch (IOException e) {
-        throw new UncheckedIOException(e);
+        org.jboss.logging.Logger.getLogger(LuceneVectorStore.class).warnf("closing collection %s: %s", c.name,
+            e.getMessage());
       }
     }
     collections.clear();
+    if (mergeExecutor != null) {
+      mergeExecutor.shutdownNow();
+    }
   }
 }

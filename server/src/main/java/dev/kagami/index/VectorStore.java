@@ -1,12 +1,13 @@
 package dev.kagami.index;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
  * Where embeddings are kept and searched. Implementations: {@link LuceneVectorStore} (embedded, the
  * default). Every method that changes data is durable when it returns: an acknowledged upsert survives a
- * crash of the process.
+ * crash of the process; and every read sees every write acknowledged before it began.
  */
 public interface VectorStore extends AutoCloseable {
 
@@ -27,7 +28,23 @@ public interface VectorStore extends AutoCloseable {
 
   List<CollectionInfo> collections();
 
+  /**
+   * The collection called {@code name}, or the one the alias {@code name} points to. Every method that takes
+   * a collection name also takes an alias.
+   */
   CollectionInfo collection(String name);
+
+  /**
+   * Points {@code alias} at {@code collection}, atomically: a search through the alias sees the old
+   * collection or the new one, never neither. An alias cannot have a collection's name.
+   */
+  void setAlias(String alias, String collection);
+
+  /** Alias name to collection name. */
+  Map<String, String> aliases();
+
+  /** Deletes a collection and its data; refused while an alias points to it. */
+  void deleteCollection(String name);
 
   /** Inserts or replaces items by id, all or none; durable on return. */
   void upsert(String collection, List<IndexedItem> items);
@@ -39,6 +56,9 @@ public interface VectorStore extends AutoCloseable {
 
   /** The {@code k} items most similar to {@code query} that pass {@code filter}, best first. */
   List<Hit> search(String collection, float[] query, int k, Filter filter);
+
+  /** Merges the collection's segments into one, so searches walk one graph; slow, for after bulk loads. */
+  void optimize(String collection);
 
   @Override
   void close();

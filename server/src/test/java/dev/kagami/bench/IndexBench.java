@@ -29,19 +29,31 @@ public final class IndexBench {
     int n = 100_000;
     int dim = 512;
     int queries = 200;
+    int m = 16;
+    int beam = 100;
+    int mergeWorkers = 2;
+    List<Integer> efs = List.of(100);
+    List<VectorStore.Quantization> quants = List.of(VectorStore.Quantization.values());
     Path dir = Files.createTempDirectory("kagami-index-bench");
     for (int i = 0; i < argv.length; i++) {
       switch (argv[i]) {
         case "--vectors" -> n = Integer.parseInt(argv[++i]);
         case "--dim" -> dim = Integer.parseInt(argv[++i]);
         case "--queries" -> queries = Integer.parseInt(argv[++i]);
+        case "--m" -> m = Integer.parseInt(argv[++i]);
+        case "--beam" -> beam = Integer.parseInt(argv[++i]);
+        case "--merge-workers" -> mergeWorkers = Integer.parseInt(argv[++i]);
+        case "--ef" -> efs = Arrays.stream(argv[++i].split(",")).map(Integer::parseInt).toList();
+        case "--quantization" -> quants = Arrays.stream(argv[++i].split(","))
+            .map(q -> VectorStore.Quantization.valueOf(q.toUpperCase(Locale.ROOT))).toList();
         case "--dir" -> dir = Path.of(argv[++i]);
         default -> throw new IllegalArgumentException("unknown argument " + argv[i]);
       }
     }
-    System.out.printf(Locale.ROOT, "Index bench: %d random unit vectors of %d dimensions, %d queries, top-10, %d cores, Java %s%n",
-        n, dim, queries, Runtime.getRuntime().availableProcessors(), Runtime.version());
-    float[] data = new float[n * dim];
+    System.out.printf(Locale.ROOT, "Index bench: %d random unit vectors of %d dimensions, %d queries, top-10, %d cores, Java %s, "
+            + "HNSW M=%d beamWidth=%d, %d merge workers%n",
+        n, dim, queries, Runtime.getRuntime().availableProcessors(), Runtime.version(), m, beam, mergeWorkers);
+    float[] data = new float[Math.multiplyExact(n, dim)];
     SplittableRandom r = new SplittableRandom(1);
     for (int i = 0; i < n; i++) {
       fill(r, data, i * dim, dim);
@@ -58,12 +70,15 @@ public final class IndexBench {
       exact.add(exactTop10(data, n, dim, q[i]));
       exactNanos[i] = System.nanoTime() - t0;
     }
+    double meanExact = Arrays.stream(exactNanos).average().orElse(0);
     System.out.printf(Locale.ROOT, "exact scan (one thread): p50 %.2f ms, p99 %.2f ms%n", pct(exactNanos, 50), pct(exactNanos, 99));
-    for (VectorStore.Quantization quant : VectorStore.Quantization.values()) {
+    for (VectorStore.Quantization quant : quants) {
       Path d = dir.resolve(quant.name().toLowerCase(Locale.ROOT));
-      try (LuceneVectorStore s = new LuceneVectorStore(d)) {
+      LuceneVectorStore.Settings settings = LuceneVectorStore.Settings.defaults().withGraph(m, beam)
+          .withMergeWorkers(mergeWorkers);
+      long t0 = System.nanoTime();
+      try (LuceneVectorStore s = new LuceneVectorStore(d, settings)) {
         s.createCollection("bench", dim, "bench/1", quant);
-        long t0 = System.nanoTime();
         for (int from = 0; from < n; from += 1000) {
           List<IndexedItem> batch = new ArrayList<>(1000);
           for (int i = from; i < Math.min(n, from + 1000); i++) {
@@ -71,25 +86,33 @@ public final class IndexBench {
           }
           s.upsert("bench", batch);
         }
+        s.commitAll();
         double ingestSec = (System.nanoTime() - t0) / 1e9;
-        for (int i = 0; i < Math.min(20, queries); i++) {
-          s.search("bench", q[i], 10, Filter.NONE); // warm-up
+        long m0 = System.nanoTime();
+        s.optimize("bench");
+        double mergeSec = (System.nanoTime() - m0) / 1e9;
+        System.out.printf(Locale.ROOT, "lucene %-4s: ingest %.0f vectors/s (batches of 1000, each fsynced to the log; "
+                + "committed at the end), merge to one segment %.0f s, size %.1f MB%n",
+            quant, n / ingestSec, mergeSec, s.collection("bench").sizeOnDiskBytes() / 1e6);
+      }
+      for (int ef : efs) {
+        try (LuceneVectorStore s = new LuceneVectorStore(d, settings.withSearchCandidates(ef))) {
+          for (int i = 0; i < Math.min(50, queries); i++) {
+            s.search("bench", q[i], 10, Filter.NONE); // warm-up
+          }
+          long[] nanos = new long[queries];
+          double recall = 0;
+          for (int i = 0; i < queries; i++) {
+            long s0 = System.nanoTime();
+            List<Hit> hits = s.search("bench", q[i], 10, Filter.NONE);
+            nanos[i] = System.nanoTime() - s0;
+            Set<String> e = exact.get(i);
+            recall += hits.stream().filter(h -> e.contains(h.id())).count() / 10.0;
+          }
+          double meanHnsw = Arrays.stream(nanos).average().orElse(1);
+          System.out.printf(Locale.ROOT, "lucene %-4s ef=%-4d: recall@10 %.3f, p50 %.2f ms, p99 %.2f ms, %.1fx faster than the "
+                  + "exact scan (mean)%n", quant, ef, recall / queries, pct(nanos, 50), pct(nanos, 99), meanExact / meanHnsw);
         }
-        long[] nanos = new long[queries];
-        double recall = 0;
-        for (int i = 0; i < queries; i++) {
-          long s0 = System.nanoTime();
-          List<Hit> hits = s.search("bench", q[i], 10, Filter.NONE);
-          nanos[i] = System.nanoTime() - s0;
-          Set<String> e = exact.get(i);
-          recall += hits.stream().filter(h -> e.contains(h.id())).count() / 10.0;
-        }
-        double meanExact = Arrays.stream(exactNanos).average().orElse(0);
-        double meanHnsw = Arrays.stream(nanos).average().orElse(1);
-        System.out.printf(Locale.ROOT, "lucene hnsw %-5s: ingest %.0f vectors/s (batches of 1000, each committed), size %.1f MB, "
-                + "recall@10 %.3f, p50 %.2f ms, p99 %.2f ms, %.1fx faster than the exact scan (mean)%n",
-            quant, n / ingestSec, s.collection("bench").sizeOnDiskBytes() / 1e6, recall / queries, pct(nanos, 50), pct(nanos, 99),
-            meanExact / meanHnsw);
       }
     }
   }

@@ -2,6 +2,7 @@ package dev.kagami.index;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +19,9 @@ public final class IngestChild {
     Path dir = Path.of(args[0]);
     int from = Integer.parseInt(args[1]);
     PrintStream out = System.out;
-    try (LuceneVectorStore s = new LuceneVectorStore(dir)) {
+    // commits every 20 ms, so kills land before, during and after commits and log rolls
+    LuceneVectorStore.Settings settings = LuceneVectorStore.Settings.defaults().withCommitInterval(Duration.ofMillis(20));
+    try (LuceneVectorStore s = new LuceneVectorStore(dir, settings)) {
       s.createCollection("crash", 16, "m/1");
       out.println("READY");
       out.flush();

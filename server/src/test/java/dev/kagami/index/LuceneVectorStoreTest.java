@@ -20,32 +20,15 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/** What only the embedded store has: files on disk, reopen, power loss, int8. The rest: {@link VectorStoreConformance}. */
 class LuceneVectorStoreTest {
 
-  static final long SEED = Long.getLong("kagami.test.seed", 1234L);
-
-  static float[] unit(SplittableRandom r, int dim) {
-    float[] v = new float[dim];
-    double n = 0;
-    for (int i = 0; i < dim; i++) {
-      v[i] = (float) r.nextGaussian();
-      n += v[i] * v[i];
-    }
-    for (int i = 0; i < dim; i++) {
-      v[i] /= (float) Math.sqrt(n);
-    }
-    return v;
-  }
+  static final long SEED = VectorStoreConformance.SEED;
 
   static List<IndexedItem> items(int n, int dim, long seed) {
-    SplittableRandom r = new SplittableRandom(seed);
-    List<IndexedItem> out = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      out.add(new IndexedItem("id-" + i, unit(r, dim), Map.of("color", FieldValue.of(i % 3 == 0 ? "red" : i % 3 == 1 ? "green" : "blue"),
-          "price", FieldValue.of(i)), "/images/" + i + ".jpg"));
-    }
-    return out;
+    return VectorStoreConformance.items(n, dim, seed);
   }
+
 
   @Test
   void upsert_get_replace_delete_and_reopen(@TempDir Path dir) {
@@ -88,48 +71,6 @@ class LuceneVectorStoreTest {
   }
 
   @Test
-  void search_finds_the_exact_neighbours_and_reports_cosine(@TempDir Path dir) {
-    int n = 2000;
-    int dim = 32;
-    List<IndexedItem> items = items(n, dim, SEED);
-    try (LuceneVectorStore s = new LuceneVectorStore(dir)) {
-      s.createCollection("c", dim, "m/1");
-      for (int from = 0; from < n; from += 500) {
-        s.upsert("c", items.subList(from, from + 500));
-      }
-      SplittableRandom r = new SplittableRandom(SEED + 7);
-      double recall = 0;
-      int queries = 50;
-      for (int q = 0; q < queries; q++) {
-        float[] query = unit(r, dim);
-        List<Hit> hits = s.search("c", query, 10, Filter.NONE);
-        assertThat(hits).hasSize(10);
-        for (int i = 1; i < hits.size(); i++) {
-          assertThat(hits.get(i).score()).isLessThanOrEqualTo(hits.get(i - 1).score());
-        }
-        Hit top = hits.get(0);
-        IndexedItem topItem = items.get(Integer.parseInt(top.id().substring(3)));
-        assertThat((double) top.score()).isCloseTo(dot(query, topItem.vector()), org.assertj.core.data.Offset.offset(1e-4));
-        Set<String> exact = new HashSet<>(IntStream.range(0, n).boxed()
-            .sorted(Comparator.comparingDouble(i -> -dot(query, items.get(i).vector()))).limit(10)
-            .map(i -> "id-" + i).toList());
-        recall += hits.stream().filter(h -> exact.contains(h.id())).count() / 10.0;
-      }
-      assertThat(recall / queries).as("recall@10 vs exact, seed %d", SEED).isGreaterThanOrEqualTo(0.95);
-      // an indexed vector finds itself first
-      assertThat(s.search("c", items.get(123).vector(), 1, Filter.NONE).get(0).id()).isEqualTo("id-123");
-    }
-  }
-
-  static double dot(float[] a, float[] b) {
-    double s = 0;
-    for (int i = 0; i < a.length; i++) {
-      s += a[i] * b[i];
-    }
-    return s;
-  }
-
-  @Test
   void an_int8_collection_searches_well_and_keeps_its_quantization(@TempDir Path dir) {
     List<IndexedItem> items = items(1000, 32, SEED);
     try (LuceneVectorStore s = new LuceneVectorStore(dir)) {
@@ -152,45 +93,18 @@ class LuceneVectorStoreTest {
   }
 
   @Test
-  void filters_on_equality_set_membership_and_numeric_range(@TempDir Path dir) {
-    List<IndexedItem> items = items(300, 8, SEED);
+  void aliases_survive_a_reopen_and_a_deleted_collection_stays_deleted(@TempDir Path dir) {
     try (LuceneVectorStore s = new LuceneVectorStore(dir)) {
-      s.createCollection("c", 8, "m/1");
-      s.upsert("c", items);
-      float[] q = items.get(0).vector();
-      assertThat(s.search("c", q, 50, new Filter(List.of(new Filter.Equals("color", "red")))))
-          .hasSize(50).allSatisfy(h -> assertThat(h.metadata().get("color")).isEqualTo(FieldValue.of("red")));
-      assertThat(s.search("c", q, 300, new Filter(List.of(new Filter.In("color", Set.of("red", "blue"))))))
-          .hasSize(200).noneSatisfy(h -> assertThat(h.metadata().get("color")).isEqualTo(FieldValue.of("green")));
-      List<Hit> cheap = s.search("c", q, 300, new Filter(List.of(new Filter.Range("price", 10, 19),
-          new Filter.Equals("color", "green"))));
-      assertThat(cheap).extracting(Hit::id).containsExactlyInAnyOrder("id-10", "id-13", "id-16", "id-19");
-      assertThat(s.search("c", q, 5, new Filter(List.of(new Filter.Equals("color", "purple"))))).isEmpty();
+      s.createCollection("v1", 4, "m/1");
+      s.createCollection("v2", 4, "m/2");
+      s.setAlias("live", "v1");
+      s.setAlias("live", "v2");
+      s.deleteCollection("v1");
     }
-  }
-
-  @Test
-  void bad_input_is_refused_before_anything_is_written(@TempDir Path dir) {
     try (LuceneVectorStore s = new LuceneVectorStore(dir)) {
-      s.createCollection("c", 4, "m/1");
-      float[] ok = {1, 0, 0, 0};
-      assertThatThrownBy(() -> s.upsert("c", List.of(new IndexedItem("a", ok, Map.of(), ""),
-          new IndexedItem("b", new float[] {1, 1, 0, 0}, Map.of(), "")))).isInstanceOf(InvalidInput.class)
-          .hasMessageContaining("vector of item 'b' is not unit length");
-      assertThat(s.collection("c").count()).isZero(); // nothing of the batch was written
-      assertThatThrownBy(() -> s.upsert("c", List.of(new IndexedItem("a", new float[] {1, 0, 0}, Map.of(), ""))))
-          .isInstanceOf(InvalidInput.class).hasMessageContaining("dimension 3, the collection's is 4");
-      assertThatThrownBy(() -> s.upsert("c", List.of(new IndexedItem("a", ok, Map.of(), ""), new IndexedItem("a", ok, Map.of(), ""))))
-          .isInstanceOf(InvalidInput.class).hasMessageContaining("appears twice");
-      assertThatThrownBy(() -> s.upsert("c", List.of(new IndexedItem("a", ok, Map.of("bad field!", FieldValue.of("x")), ""))))
-          .isInstanceOf(InvalidInput.class).hasMessageContaining("metadata field names");
-      assertThatThrownBy(() -> s.search("c", ok, 0, Filter.NONE)).isInstanceOf(InvalidInput.class);
-      assertThatThrownBy(() -> s.search("c", new float[] {Float.NaN, 0, 0, 0}, 1, Filter.NONE)).isInstanceOf(InvalidInput.class);
-      assertThatThrownBy(() -> s.search("nope", ok, 1, Filter.NONE)).isInstanceOf(NotFound.class);
-      assertThatThrownBy(() -> s.createCollection("c", 4, "other/1")).isInstanceOf(FailedPrecondition.class)
-          .hasMessageContaining("exists for m/1");
-      assertThatThrownBy(() -> s.createCollection("bad name", 4, "m/1")).isInstanceOf(InvalidInput.class);
-      assertThat(s.createCollection("c", 4, "m/1").name()).isEqualTo("c");
+      assertThat(s.aliases()).isEqualTo(Map.of("live", "v2"));
+      assertThat(s.collection("live").model()).isEqualTo("m/2");
+      assertThat(s.collections()).extracting(CollectionInfo::name).containsExactly("v2");
     }
   }
 }

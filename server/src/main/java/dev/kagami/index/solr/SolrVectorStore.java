@@ -1,0 +1,563 @@
+package dev.kagami.index.solr;
+
+import dev.kagami.error.KagamiException;
+import dev.kagami.error.KagamiException.BackendUnavailable;
+import dev.kagami.error.KagamiException.FailedPrecondition;
+import dev.kagami.error.KagamiException.InvalidInput;
+import dev.kagami.error.KagamiException.NotFound;
+import dev.kagami.index.CollectionInfo;
+import dev.kagami.index.FieldValue;
+import dev.kagami.index.Filter;
+import dev.kagami.index.Hit;
+import dev.kagami.index.IndexedItem;
+import dev.kagami.index.VectorStore;
+import dev.kagami.index.VectorStoreChecks;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.apache.solr.client.solrj.SolrClient;
+import org.apache.solr.client.solrj.SolrQuery;
+import org.apache.solr.client.solrj.SolrServerException;
+import org.apache.solr.client.solrj.impl.CloudHttp2SolrClient;
+import org.apache.solr.client.solrj.impl.Http2SolrClient;
+import org.apache.solr.client.solrj.request.AbstractUpdateRequest;
+import org.apache.solr.client.solrj.request.CollectionAdminRequest;
+import org.apache.solr.client.solrj.request.ConfigSetAdminRequest;
+import org.apache.solr.client.solrj.request.CoreAdminRequest;
+import org.apache.solr.client.solrj.request.UpdateRequest;
+import org.apache.solr.client.solrj.response.QueryResponse;
+import org.apache.solr.client.solrj.util.ClientUtils;
+import org.apache.solr.common.SolrDocument;
+import org.apache.solr.common.SolrDocumentList;
+import org.apache.solr.common.SolrException;
+import org.apache.solr.common.SolrInputDocument;
+import org.apache.solr.common.params.ModifiableSolrParams;
+import org.apache.solr.common.util.ContentStreamBase;
+import org.apache.solr.common.util.NamedList;
+
+/**
+ * The vector store on SolrCloud: one Solr collection per Kagami collection, vectors in a
+ * {@code DenseVectorField} (HNSW, dot product on unit vectors), shards and replicas as configured. It talks
+ * HTTP to the Solr nodes (no ZooKeeper client) and needs nothing installed on the cluster: on first use of
+ * a dimension it uploads a configset ({@code kagami-d<dimension>-m<M>-b<beam>}) it generates.
+ *
+ * <p>Layout: the document {@value #META_ID} ({@code kind=collection}) holds the collection's dimension and
+ * model; items are {@code kind=item} documents with {@code id}, {@code vector}, {@code img} and
+ * {@code s.<name>} / {@code n.<name>} metadata, as in the Lucene store.
+ *
+ * <p>Durability: Solr acknowledges an update once it is in the transaction log of the shard leader and its
+ * replicas; the generated configset fsyncs that log ({@code syncLevel=FSYNC}). Visibility: with
+ * {@link Settings#visibleOnAck()} (the default) every write ends with a soft commit, so a read after a write
+ * sees it, as in the Lucene store; without it, writes become visible within
+ * {@link Settings#commitWithin()} (bulk loads). An upsert is validated whole before anything is sent; a
+ * node failing in the middle of a batch can leave part of it written (Solr has no multi-shard
+ * transactions), and the client should retry the batch (upserts are idempotent).
+ *
+ * <p>Aliases are Solr's own (CREATEALIAS switches atomically in ZooKeeper). Quantization: float32 only;
+ * Solr 9.10's {@code DenseVectorField} has no scalar-quantized format, so INT8 is refused.
+ */
+public final class SolrVectorStore implements VectorStore {
+
+  static final String META_ID = "_kagami_collection";
+
+  /**
+   * How to reach and shape the cluster.
+   *
+   * @param solrUrls base URLs of one or more Solr nodes, e.g. {@code http://solr-0:8983/solr}
+   * @param shards shards of a new collection
+   * @param replicas replicas per shard of a new collection
+   * @param hnswM max connections per graph node
+   * @param hnswBeamWidth candidates kept while inserting a node
+   * @param searchCandidates candidates explored per search ({@code topK} of Solr's knn parser, at least k)
+   * @param visibleOnAck soft-commit every write, so reads see it at once
+   * @param commitWithin without {@code visibleOnAck}, the longest a write stays invisible
+   * @param timeout per-request timeout
+   */
+  public record Settings(List<String> solrUrls, int shards, int replicas, int hnswM, int hnswBeamWidth, int searchCandidates,
+      boolean visibleOnAck, Duration commitWithin, Duration timeout) {
+
+    public Settings {
+      solrUrls = List.copyOf(solrUrls);
+      if (solrUrls.isEmpty() || shards < 1 || replicas < 1 || hnswM < 2 || hnswBeamWidth < 1 || searchCandidates < 1) {
+        throw new IllegalArgumentException("invalid SolrCloud settings " + solrUrls + ", shards " + shards + ", replicas "
+            + replicas);
+      }
+    }
+
+    public static Settings of(List<String> solrUrls) {
+      return new Settings(solrUrls, 2, 2, 16, 100, 100, true, Duration.ofSeconds(1), Duration.ofSeconds(60));
+    }
+
+    public Settings withLayout(int shards, int replicas) {
+      return new Settings(solrUrls, shards, replicas, hnswM, hnswBeamWidth, searchCandidates, visibleOnAck, commitWithin,
+          timeout);
+    }
+
+    public Settings withGraph(int m, int beam, int candidates) {
+      return new Settings(solrUrls, shards, replicas, m, beam, candidates, visibleOnAck, commitWithin, timeout);
+    }
+
+    public Settings withVisibleOnAck(boolean v) {
+      return new Settings(solrUrls, shards, replicas, hnswM, hnswBeamWidth, searchCandidates, v, commitWithin, timeout);
+    }
+  }
+
+  private record Meta(String name, int dimension, String model) {}
+
+  private final Settings settings;
+  private final Http2SolrClient http;
+  private final CloudHttp2SolrClient client;
+
+  public SolrVectorStore(Settings settings) {
+    this.settings = settings;
+    this.http = new Http2SolrClient.Builder().withConnectionTimeout(10, TimeUnit.SECONDS)
+        .withRequestTimeout(settings.timeout().toMillis(), TimeUnit.MILLISECONDS).build();
+    this.client = new CloudHttp2SolrClient.Builder(settings.solrUrls()).withHttpClient(http).build();
+  }
+
+  /** Runs one call to Solr, turning its failures into Kagami's. */
+  private <T> T call(String what, SolrCall<T> call) {
+    try {
+      return call.run();
+    } catch (KagamiException e) {
+      throw e;
+    } catch (SolrException e) {
+      if (e.code() == 404) {
+        throw new NotFound(what + ": " + e.getMessage());
+      }
+      if (e.code() == 400) {
+        throw new InvalidInput(what + ": " + e.getMessage());
+      }
+      throw new BackendUnavailable(what + " failed on SolrCloud (" + e.code() + "): " + e.getMessage(), e);
+    } catch (SolrServerException | IOException | RuntimeException e) {
+      throw new BackendUnavailable(what + " failed: SolrCloud at " + settings.solrUrls() + " did not answer ("
+          + e.getMessage() + ")", e);
+    }
+  }
+
+  @FunctionalInterface
+  private interface SolrCall<T> {
+    T run() throws SolrServerException, IOException;
+  }
+
+  // ---------------------------------------------------------------- collections and aliases
+
+  @Override
+  public CollectionInfo createCollection(String name, int dimension, String model, Quantization quantization) {
+    VectorStoreChecks.checkName("collection", name);
+    VectorStoreChecks.checkDimension(dimension);
+    if (quantization != Quantization.NONE) {
+      throw new FailedPrecondition("the SolrCloud store keeps float32 vectors only (Solr 9.10 has no scalar-quantized "
+          + "vector field); create the collection with quantization NONE");
+    }
+    synchronized (this) {
+      if (aliases().containsKey(name)) {
+        throw new InvalidInput("'" + name + "' is an alias; a collection cannot have an alias's name");
+      }
+      List<String> existing = call("listing collections", () -> CollectionAdminRequest.listCollections(client));
+      if (existing.contains(name)) {
+        Meta m = meta(name).orElseThrow(() -> new FailedPrecondition("Solr collection '" + name
+            + "' exists but was not made by Kagami"));
+        if (m.dimension() != dimension || !m.model().equals(model)) {
+          throw new FailedPrecondition("collection '" + name + "' exists for " + m.model() + " (dimension "
+              + m.dimension() + ", NONE), not " + model + " (dimension " + dimension + ", " + quantization + ")");
+        }
+        return info(m);
+      }
+      String config = ensureConfigSet(dimension);
+      call("creating collection " + name, () -> CollectionAdminRequest.createCollection(name, config, settings.shards(),
+          settings.replicas()).process(client));
+      SolrInputDocument meta = new SolrInputDocument();
+      meta.addField("id", META_ID);
+      meta.addField("kind", "collection");
+      meta.addField("meta.dimension", Integer.toString(dimension));
+      meta.addField("meta.model", model);
+      UpdateRequest u = new UpdateRequest();
+      u.add(meta);
+      u.setAction(AbstractUpdateRequest.ACTION.COMMIT, false, true, true);
+      call("creating collection " + name, () -> u.process(client, name));
+      return info(new Meta(name, dimension, model));
+    }
+  }
+
+  private String ensureConfigSet(int dimension) {
+    String name = String.format(Locale.ROOT, "kagami-d%d-m%d-b%d", dimension, settings.hnswM(), settings.hnswBeamWidth());
+    List<String> sets = call("listing configsets", () -> new ConfigSetAdminRequest.List().process(client).getConfigSets());
+    if (!sets.contains(name)) {
+      byte[] zip = configSetZip(dimension, settings.hnswM(), settings.hnswBeamWidth());
+      ConfigSetAdminRequest.Upload up = new ConfigSetAdminRequest.Upload().setConfigSetName(name)
+          .setUploadStream(new ContentStreamBase.ByteArrayStream(zip, name + ".zip", "application/octet-stream"));
+      call("uploading configset " + name, () -> up.process(client));
+    }
+    return name;
+  }
+
+  /** The configset for vectors of {@code dimension}: schema.xml and solrconfig.xml, zipped. */
+  static byte[] configSetZip(int dimension, int m, int beam) {
+    String schema = """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <!-- Generated by Kagami's SolrVectorStore: one Kagami collection of %1$d-dimensional unit vectors. -->
+        <schema name="kagami" version="1.7">
+          <uniqueKey>id</uniqueKey>
+          <fieldType name="string" class="solr.StrField" sortMissingLast="true"/>
+          <fieldType name="plong" class="solr.LongPointField" docValues="true"/>
+          <fieldType name="pdouble" class="solr.DoublePointField" docValues="true"/>
+          <fieldType name="vector" class="solr.DenseVectorField" vectorDimension="%1$d" similarityFunction="dot_product"
+                     knnAlgorithm="hnsw" hnswMaxConnections="%2$d" hnswBeamWidth="%3$d"/>
+          <field name="id" type="string" indexed="true" stored="true" required="true"/>
+          <field name="_version_" type="plong" indexed="false" stored="false"/>
+          <field name="kind" type="string" indexed="true" stored="true"/>
+          <field name="vector" type="vector" indexed="true" stored="true"/>
+          <field name="img" type="string" indexed="false" stored="true"/>
+          <dynamicField name="s.*" type="string" indexed="true" stored="true"/>
+          <dynamicField name="n.*" type="pdouble" indexed="true" stored="true"/>
+          <dynamicField name="meta.*" type="string" indexed="false" stored="true"/>
+        </schema>
+        """.formatted(dimension, m, beam);
+    String solrconfig = """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <!-- Generated by Kagami's SolrVectorStore. -->
+        <config>
+          <luceneMatchVersion>9.12</luceneMatchVersion>
+          <dataDir>${solr.data.dir:}</dataDir>
+          <directoryFactory name="DirectoryFactory" class="${solr.directoryFactory:solr.NRTCachingDirectoryFactory}"/>
+          <schemaFactory class="ClassicIndexSchemaFactory"/>
+          <codecFactory class="solr.SchemaCodecFactory"/>
+          <indexConfig>
+            <ramBufferSizeMB>256</ramBufferSizeMB>
+          </indexConfig>
+          <updateHandler class="solr.DirectUpdateHandler2">
+            <updateLog>
+              <str name="dir">${solr.ulog.dir:}</str>
+              <!-- an acknowledged update is on disk, not only in the OS cache -->
+              <str name="syncLevel">FSYNC</str>
+            </updateLog>
+            <autoCommit>
+              <maxTime>${solr.autoCommit.maxTime:60000}</maxTime>
+              <openSearcher>false</openSearcher>
+            </autoCommit>
+          </updateHandler>
+          <query>
+            <useColdSearcher>false</useColdSearcher>
+          </query>
+          <requestHandler name="/select" class="solr.SearchHandler"/>
+        </config>
+        """;
+    try {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
+        zip.putNextEntry(new ZipEntry("schema.xml"));
+        zip.write(schema.getBytes(StandardCharsets.UTF_8));
+        zip.closeEntry();
+        zip.putNextEntry(new ZipEntry("solrconfig.xml"));
+        zip.write(solrconfig.getBytes(StandardCharsets.UTF_8));
+        zip.closeEntry();
+      }
+      return bytes.toByteArray();
+    } catch (IOException e) {
+      throw new IllegalStateException("in-memory zip failed", e);
+    }
+  }
+
+  /** The Kagami metadata of a collection (or of the collection an alias points to); empty if none. */
+  private Optional<Meta> meta(String name) {
+    SolrDocument d;
+    try {
+      d = client.getById(name, META_ID);
+    } catch (SolrException e) {
+      if (e.code() == 404 || e.code() == 400) {
+        return Optional.empty();
+      }
+      throw new BackendUnavailable("reading collection " + name + " failed on SolrCloud (" + e.code() + "): "
+          + e.getMessage(), e);
+    } catch (SolrServerException | IOException | RuntimeException e) {
+      if (e.getMessage() != null && (e.getMessage().contains("Collection not found") || e.getMessage().contains("not found"))) {
+        return Optional.empty();
+      }
+      throw new BackendUnavailable("reading collection " + name + " failed: SolrCloud at " + settings.solrUrls()
+          + " did not answer (" + e.getMessage() + ")", e);
+    }
+    if (d == null) {
+      return Optional.empty();
+    }
+    String physical = aliases().getOrDefault(name, name);
+    return Optional.of(new Meta(physical, Integer.parseInt((String) d.getFirstValue("meta.dimension")),
+        (String) d.getFirstValue("meta.model")));
+  }
+
+  private Meta require(String name) {
+    VectorStoreChecks.checkName("collection", name);
+    return meta(name).orElseThrow(() -> new NotFound("no collection or alias named '" + name + "'"));
+  }
+
+  @Override
+  public List<CollectionInfo> collections() {
+    List<String> names = call("listing collections", () -> CollectionAdminRequest.listCollections(client));
+    List<CollectionInfo> out = new ArrayList<>();
+    for (String n : names.stream().sorted().toList()) {
+      meta(n).ifPresent(m -> out.add(info(m)));
+    }
+    return out;
+  }
+
+  @Override
+  public CollectionInfo collection(String name) {
+    return info(require(name));
+  }
+
+  private CollectionInfo info(Meta m) {
+    SolrQuery q = new SolrQuery("kind:item").setRows(0);
+    long count = call("counting " + m.name(), () -> client.query(m.name(), q)).getResults().getNumFound();
+    return new CollectionInfo(m.name(), m.dimension(), m.model(), Quantization.NONE, count, sizeOnDisk(m.name()));
+  }
+
+  /**
+   * Index bytes of the collection's shard leaders (replicas hold copies): the leaders from COLSTATUS, then
+   * each leader core's current index size from its node's core STATUS (COLSTATUS itself reports only the
+   * last hard commit, which lags soft commits).
+   */
+  private long sizeOnDisk(String collection) {
+    NamedList<Object> r = call("collection status of " + collection,
+        () -> CollectionAdminRequest.collectionStatus(collection).process(client).getResponse());
+    long total = 0;
+    if (r.get(collection) instanceof NamedList<?> c && c.get("shards") instanceof NamedList<?> shards) {
+      for (Map.Entry<String, ?> shard : shards) {
+        if (shard.getValue() instanceof NamedList<?> s && s.get("leader") instanceof NamedList<?> leader) {
+          String baseUrl = (String) leader.get("base_url");
+          String core = (String) leader.get("core");
+          NamedList<Object> status = call("core status of " + core,
+              () -> http.requestWithBaseUrl(baseUrl, null, new CoreAdminRequest() {
+                {
+                  setAction(org.apache.solr.common.params.CoreAdminParams.CoreAdminAction.STATUS);
+                  setCoreName(core);
+                }
+              })).getCoreStatus(core);
+          if (status != null && status.get("index") instanceof NamedList<?> index
+              && index.get("sizeInBytes") instanceof Number n) {
+            total += n.longValue();
+          }
+        }
+      }
+    }
+    return total;
+  }
+
+  @Override
+  public synchronized void setAlias(String alias, String collection) {
+    VectorStoreChecks.checkName("alias", alias);
+    List<String> names = call("listing collections", () -> CollectionAdminRequest.listCollections(client));
+    if (names.contains(alias)) {
+      throw new InvalidInput("'" + alias + "' is a collection; an alias cannot have a collection's name");
+    }
+    if (!names.contains(collection)) {
+      throw new NotFound("no collection named '" + collection + "' (an alias must point to a collection)");
+    }
+    call("pointing alias " + alias + " at " + collection,
+        () -> CollectionAdminRequest.createAlias(alias, collection).process(client));
+  }
+
+  @Override
+  public Map<String, String> aliases() {
+    Map<String, String> a = call("listing aliases", () -> new CollectionAdminRequest.ListAliases().process(client).getAliases());
+    return Map.copyOf(a);
+  }
+
+  @Override
+  public synchronized void deleteCollection(String name) {
+    VectorStoreChecks.checkName("collection", name);
+    List<String> pointing = aliases().entrySet().stream().filter(e -> e.getValue().equals(name)).map(Map.Entry::getKey)
+        .sorted().toList();
+    if (!pointing.isEmpty()) {
+      throw new FailedPrecondition("collection '" + name + "' is in use by alias(es) " + pointing);
+    }
+    if (!call("listing collections", () -> CollectionAdminRequest.listCollections(client)).contains(name)) {
+      throw new NotFound("no collection named '" + name + "'");
+    }
+    call("deleting collection " + name, () -> CollectionAdminRequest.deleteCollection(name).process(client));
+  }
+
+  // ---------------------------------------------------------------- items
+
+  @Override
+  public void upsert(String collection, List<IndexedItem> items) {
+    Meta m = require(collection);
+    VectorStoreChecks.checkItems(items, m.dimension());
+    if (items.isEmpty()) {
+      return;
+    }
+    UpdateRequest u = new UpdateRequest();
+    for (IndexedItem it : items) {
+      u.add(document(it));
+    }
+    send(m.name(), u, "upsert into " + collection);
+  }
+
+  private void send(String collection, UpdateRequest u, String what) {
+    if (settings.visibleOnAck()) {
+      u.setAction(AbstractUpdateRequest.ACTION.COMMIT, false, true, true);
+    } else {
+      u.setCommitWithin((int) settings.commitWithin().toMillis());
+    }
+    call(what, () -> u.process(client, collection));
+  }
+
+  private static SolrInputDocument document(IndexedItem it) {
+    SolrInputDocument d = new SolrInputDocument();
+    d.addField("id", it.id());
+    d.addField("kind", "item");
+    List<Float> v = new ArrayList<>(it.vector().length);
+    for (float f : it.vector()) {
+      v.add(f);
+    }
+    d.addField("vector", v);
+    d.addField("img", it.imageRef());
+    it.metadata().forEach((k, val) -> {
+      if (val instanceof FieldValue.Str s) {
+        d.addField("s." + k, s.value());
+      } else if (val instanceof FieldValue.Num n) {
+        d.addField("n." + k, n.value());
+      }
+    });
+    return d;
+  }
+
+  @Override
+  public int delete(String collection, List<String> ids) {
+    Meta m = require(collection);
+    List<String> unique = List.copyOf(new LinkedHashSet<>(ids));
+    if (unique.isEmpty()) {
+      return 0;
+    }
+    if (unique.contains(META_ID)) {
+      throw new InvalidInput("'" + META_ID + "' is reserved");
+    }
+    ModifiableSolrParams fl = new ModifiableSolrParams().set("fl", "id");
+    SolrDocumentList existing = call("delete from " + collection, () -> client.getById(m.name(), unique, fl));
+    UpdateRequest u = new UpdateRequest();
+    u.deleteById(unique);
+    send(m.name(), u, "delete from " + collection);
+    return existing.size();
+  }
+
+  @Override
+  public Optional<IndexedItem> get(String collection, String id) {
+    Meta m = require(collection);
+    if (id.equals(META_ID)) {
+      return Optional.empty();
+    }
+    SolrDocument d = call("get from " + collection, () -> client.getById(m.name(), id));
+    return d == null ? Optional.empty() : Optional.of(item(d, m.dimension()));
+  }
+
+  private static IndexedItem item(SolrDocument d, int dimension) {
+    Collection<Object> values = d.getFieldValues("vector");
+    float[] v = new float[dimension];
+    int i = 0;
+    for (Object o : values) {
+      v[i++] = ((Number) o).floatValue();
+    }
+    return new IndexedItem((String) d.getFirstValue("id"), v, metadata(d), (String) d.getFirstValue("img"));
+  }
+
+  private static Map<String, FieldValue> metadata(SolrDocument d) {
+    Map<String, FieldValue> m = new HashMap<>();
+    for (String f : d.getFieldNames()) {
+      Object v = d.getFirstValue(f);
+      if (f.startsWith("s.")) {
+        m.put(f.substring(2), FieldValue.of((String) v));
+      } else if (f.startsWith("n.")) {
+        m.put(f.substring(2), FieldValue.of(((Number) v).doubleValue()));
+      }
+    }
+    return m;
+  }
+
+  static String filterQuery(Filter.Clause c) {
+    if (c instanceof Filter.Equals e) {
+      return "s." + e.field() + ":" + ClientUtils.escapeQueryChars(e.value());
+    } else if (c instanceof Filter.In in) {
+      if (in.values().isEmpty()) {
+        return "-*:*";
+      }
+      return "s." + in.field() + ":(" + in.values().stream().sorted().map(ClientUtils::escapeQueryChars)
+          .collect(Collectors.joining(" OR ")) + ")";
+    } else if (c instanceof Filter.Range r) {
+      if (Double.isNaN(r.min()) || Double.isNaN(r.max()) || r.min() > r.max()) {
+        throw new InvalidInput("range on '" + r.field() + "' is empty or NaN: [" + r.min() + ", " + r.max() + "]");
+      }
+      return "n." + r.field() + ":[" + bound(r.min()) + " TO " + bound(r.max()) + "]";
+    }
+    throw new InvalidInput("unknown filter clause " + c);
+  }
+
+  private static String bound(double d) {
+    return Double.isInfinite(d) ? "*" : Double.toString(d);
+  }
+
+  @Override
+  public List<Hit> search(String collection, float[] query, int k, Filter filter) {
+    Meta m = require(collection);
+    VectorStoreChecks.checkVector("query vector", query, m.dimension());
+    if (k < 1 || k > 10_000) {
+      throw new InvalidInput("k must be in 1..10000, is " + k);
+    }
+    StringBuilder vec = new StringBuilder(query.length * 12).append('[');
+    for (int i = 0; i < query.length; i++) {
+      vec.append(i == 0 ? "" : ",").append(query[i]);
+    }
+    vec.append(']');
+    int candidates = Math.min(10_000, Math.max(k, settings.searchCandidates()));
+    SolrQuery q = new SolrQuery("{!knn f=vector topK=" + candidates + "}" + vec).setRows(k)
+        .setFields("id", "score", "img", "s.*", "n.*");
+    for (Filter.Clause c : filter.clauses()) {
+      q.addFilterQuery(filterQuery(c));
+    }
+    QueryResponse r = call("search in " + collection, () -> client.query(m.name(), q, SolrRequestMethod.POST));
+    List<Hit> hits = new ArrayList<>();
+    for (SolrDocument d : r.getResults()) {
+      float score = ((Number) d.getFirstValue("score")).floatValue();
+      // Lucene scores DOT_PRODUCT as (1 + dot) / 2; report the cosine
+      hits.add(new Hit((String) d.getFirstValue("id"), 2 * score - 1, metadata(d), (String) d.getFirstValue("img")));
+    }
+    return hits;
+  }
+
+  private static final class SolrRequestMethod {
+    static final org.apache.solr.client.solrj.SolrRequest.METHOD POST = org.apache.solr.client.solrj.SolrRequest.METHOD.POST;
+  }
+
+  @Override
+  public void optimize(String collection) {
+    Meta m = require(collection);
+    call("optimizing " + collection, () -> client.optimize(m.name(), true, true, 1));
+  }
+
+  /** Makes pending writes visible (after bulk loads with {@code visibleOnAck=false}). */
+  public void commit(String collection) {
+    Meta m = require(collection);
+    call("committing " + collection, () -> client.commit(m.name(), true, true));
+  }
+
+  @Override
+  public void close() {
+    try {
+      client.close();
+    } catch (IOException e) {
+      // closing the client releases connections; nothing is lost
+    }
+    http.close();
+  }
+}
