@@ -586,18 +586,56 @@ public final class LuceneVectorStore implements VectorStore {
         if (td.scoreDocs.length == 0) {
           return Optional.empty();
         }
-        Document d = s.storedFields().document(td.scoreDocs[0].doc);
-        BytesRef vb = d.getBinaryValue("vec");
-        ByteBuffer b = ByteBuffer.wrap(vb.bytes, vb.offset, vb.length).order(ByteOrder.LITTLE_ENDIAN);
-        float[] v = new float[c.dimension];
-        b.asFloatBuffer().get(v);
-        return Optional.of(new IndexedItem(id, v, metadata(d), d.get("img")));
+        return Optional.of(item(s.storedFields().document(td.scoreDocs[0].doc), c.dimension));
       } finally {
         c.searchers.release(s);
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  @Override
+  public void forEach(String collection, int batchSize, java.util.function.Consumer<List<IndexedItem>> consumer) {
+    Collection c = require(collection);
+    if (batchSize < 1) {
+      throw new InvalidInput("batch size must be positive, is " + batchSize);
+    }
+    try {
+      IndexSearcher s = searcher(c);
+      try {
+        List<IndexedItem> batch = new ArrayList<>(batchSize);
+        for (org.apache.lucene.index.LeafReaderContext leaf : s.getIndexReader().leaves()) {
+          org.apache.lucene.util.Bits live = leaf.reader().getLiveDocs();
+          org.apache.lucene.index.StoredFields stored = leaf.reader().storedFields();
+          for (int doc = 0; doc < leaf.reader().maxDoc(); doc++) {
+            if (live != null && !live.get(doc)) {
+              continue;
+            }
+            batch.add(item(stored.document(doc), c.dimension));
+            if (batch.size() == batchSize) {
+              consumer.accept(List.copyOf(batch));
+              batch.clear();
+            }
+          }
+        }
+        if (!batch.isEmpty()) {
+          consumer.accept(List.copyOf(batch));
+        }
+      } finally {
+        c.searchers.release(s);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static IndexedItem item(Document d, int dimension) {
+    BytesRef vb = d.getBinaryValue("vec");
+    ByteBuffer b = ByteBuffer.wrap(vb.bytes, vb.offset, vb.length).order(ByteOrder.LITTLE_ENDIAN);
+    float[] v = new float[dimension];
+    b.asFloatBuffer().get(v);
+    return new IndexedItem(d.get("id"), v, metadata(d), d.get("img"));
   }
 
   private static Map<String, FieldValue> metadata(Document d) {

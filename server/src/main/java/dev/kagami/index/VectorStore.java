@@ -54,6 +54,13 @@ public interface VectorStore extends AutoCloseable {
 
   Optional<IndexedItem> get(String collection, String id);
 
+  /**
+   * Hands every item of the collection to {@code consumer}, in batches of at most {@code batchSize}, each
+   * item once, from a consistent view taken when the call starts (writes during the scan may or may not be
+   * seen). Used to rebuild a collection for another model.
+   */
+  void forEach(String collection, int batchSize, java.util.function.Consumer<List<IndexedItem>> consumer);
+
   /** The {@code k} items most similar to {@code query} that pass {@code filter}, best first. */
   List<Hit> search(String collection, float[] query, int k, Filter filter);
 

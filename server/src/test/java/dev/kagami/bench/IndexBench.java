@@ -33,6 +33,7 @@ public final class IndexBench {
     int beam = 100;
     int mergeWorkers = 2;
     List<Integer> efs = List.of(100);
+    String kind = "random";
     List<VectorStore.Quantization> quants = List.of(VectorStore.Quantization.values());
     Path dir = Files.createTempDirectory("kagami-index-bench");
     for (int i = 0; i < argv.length; i++) {
@@ -47,20 +48,27 @@ public final class IndexBench {
         case "--quantization" -> quants = Arrays.stream(argv[++i].split(","))
             .map(q -> VectorStore.Quantization.valueOf(q.toUpperCase(Locale.ROOT))).toList();
         case "--dir" -> dir = Path.of(argv[++i]);
+        case "--data" -> kind = argv[++i];
         default -> throw new IllegalArgumentException("unknown argument " + argv[i]);
       }
     }
-    System.out.printf(Locale.ROOT, "Index bench: %d random unit vectors of %d dimensions, %d queries, top-10, %d cores, Java %s, "
+    System.out.printf(Locale.ROOT, "Index bench: %d " + kind + " unit vectors of %d dimensions, %d queries, top-10, %d cores, Java %s, "
             + "HNSW M=%d beamWidth=%d, %d merge workers%n",
         n, dim, queries, Runtime.getRuntime().availableProcessors(), Runtime.version(), m, beam, mergeWorkers);
     float[] data = new float[Math.multiplyExact(n, dim)];
     SplittableRandom r = new SplittableRandom(1);
+    int d0 = dim;
+    VectorSource source = switch (kind) {
+      case "random" -> (rnd, a, off) -> fill(rnd, a, off, d0);
+      case "lowrank" -> lowRank(new SplittableRandom(2), dim, 32, 0.1);
+      default -> throw new IllegalArgumentException("--data is random or lowrank, not " + kind);
+    };
     for (int i = 0; i < n; i++) {
-      fill(r, data, i * dim, dim);
+      source.fill(r, data, i * dim);
     }
     float[][] q = new float[queries][dim];
     for (int i = 0; i < queries; i++) {
-      fill(r, q[i], 0, dim);
+      source.fill(r, q[i], 0);
     }
     // exact top-10 and the time an exact scan takes
     List<Set<String>> exact = new ArrayList<>();
@@ -115,6 +123,42 @@ public final class IndexBench {
         }
       }
     }
+  }
+
+  interface VectorSource {
+    void fill(SplittableRandom r, float[] a, int off);
+  }
+
+  /**
+   * Vectors with the structure real embeddings have (a low intrinsic dimension): a random linear map of a
+   * {@code rank}-dimensional Gaussian, plus isotropic noise of relative size {@code noise}, normalized.
+   */
+  static VectorSource lowRank(SplittableRandom seed, int dim, int rank, double noise) {
+    float[][] basis = new float[rank][dim];
+    for (float[] b : basis) {
+      for (int d = 0; d < dim; d++) {
+        b[d] = (float) (seed.nextGaussian() / Math.sqrt(dim));
+      }
+    }
+    return (r, a, off) -> {
+      for (int d = 0; d < dim; d++) {
+        a[off + d] = (float) (r.nextGaussian() * noise * Math.sqrt((double) rank / dim));
+      }
+      for (float[] b : basis) {
+        float z = (float) r.nextGaussian();
+        for (int d = 0; d < dim; d++) {
+          a[off + d] += z * b[d];
+        }
+      }
+      double norm = 0;
+      for (int d = 0; d < dim; d++) {
+        norm += a[off + d] * a[off + d];
+      }
+      float inv = (float) (1 / Math.sqrt(norm));
+      for (int d = 0; d < dim; d++) {
+        a[off + d] *= inv;
+      }
+    };
   }
 
   static void fill(SplittableRandom r, float[] a, int off, int dim) {

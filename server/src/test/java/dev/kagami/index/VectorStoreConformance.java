@@ -234,4 +234,77 @@ public abstract class VectorStoreConformance {
     assertThat(s.collections()).extracting(CollectionInfo::name).doesNotContain(v1).contains(v2);
     assertThatThrownBy(() -> s.collection(v1)).isInstanceOf(NotFound.class);
   }
+
+  @Test
+  void for_each_hands_over_every_item_once_in_batches() {
+    VectorStore s = store();
+    String c = unique("scan");
+    List<IndexedItem> items = items(257, 8, SEED);
+    s.createCollection(c, 8, "m/1");
+    s.upsert(c, items);
+    s.delete(c, List.of("id-3"));
+    List<IndexedItem> seen = new ArrayList<>();
+    List<Integer> sizes = new ArrayList<>();
+    s.forEach(c, 50, batch -> {
+      sizes.add(batch.size());
+      seen.addAll(batch);
+    });
+    assertThat(sizes).allSatisfy(n -> assertThat(n).isBetween(1, 50));
+    List<IndexedItem> expected = new ArrayList<>(items);
+    expected.remove(3);
+    assertThat(seen).containsExactlyInAnyOrderElementsOf(expected);
+  }
+
+  @Test
+  void reindex_rebuilds_from_kept_images_and_switches_the_alias(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
+    VectorStore s = store();
+    ImageStore images = new ImageStore(tmp);
+    String v1 = unique("cat-v1");
+    String v2 = unique("cat-v2");
+    String alias = unique("cat");
+    s.createCollection(v1, 4, "old/1");
+    // "images" are 4 bytes; the "new model" embeds an image as its bytes, normalized
+    List<IndexedItem> kept = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      byte[] img = {(byte) (i + 1), 2, 3, (byte) (i % 5)};
+      kept.add(new IndexedItem("p" + i, unit(new SplittableRandom(i), 4), Map.of("i", FieldValue.of(i)), images.put(img)));
+    }
+    s.upsert(v1, kept);
+    s.setAlias(alias, v1);
+    Reindexer.ImageEmbedder embedder = batch -> batch.stream().map(b -> {
+      float[] v = new float[4];
+      double n = 0;
+      for (int d = 0; d < 4; d++) {
+        v[d] = b[d];
+        n += v[d] * v[d];
+      }
+      for (int d = 0; d < 4; d++) {
+        v[d] /= (float) Math.sqrt(n);
+      }
+      return v;
+    }).toList();
+    List<Reindexer.Progress> progress = new ArrayList<>();
+    Reindexer.Result r = new Reindexer(s, images).run(new Reindexer.Request(alias, v2, "new/2", 4, alias, false, 7),
+        embedder, progress::add, () -> false);
+    assertThat(r.switched()).isTrue();
+    assertThat(r.skipped()).isZero();
+    assertThat(s.aliases()).containsEntry(alias, v2);
+    assertThat(s.collection(alias)).extracting(CollectionInfo::model, CollectionInfo::count).containsExactly("new/2", 30L);
+    assertThat(progress.get(progress.size() - 1).done()).isEqualTo(30);
+    IndexedItem p7 = s.get(alias, "p7").orElseThrow();
+    assertThat(p7.metadata()).isEqualTo(kept.get(7).metadata());
+    assertThat(p7.imageRef()).isEqualTo(kept.get(7).imageRef());
+    assertThat(p7.vector()).isEqualTo(embedder.embed(List.of(images.get(kept.get(7).imageRef()))).get(0));
+    assertThat(s.collection(v1).model()).isEqualTo("old/1"); // the old collection is kept until deleted
+
+    // an item without a kept image cannot be rebuilt: no switch unless missing items are allowed
+    s.upsert(v2, List.of(new IndexedItem("vec-only", unit(new SplittableRandom(99), 4), Map.of(), "")));
+    String v3 = unique("cat-v3");
+    Reindexer.Result r3 = new Reindexer(s, images).run(new Reindexer.Request(alias, v3, "new/3", 4, alias, false, 7),
+        embedder, p -> { }, () -> false);
+    assertThat(r3.switched()).isFalse();
+    assertThat(r3.skipped()).isEqualTo(1);
+    assertThat(r3.skippedIds()).containsExactly("vec-only");
+    assertThat(s.aliases()).containsEntry(alias, v2);
+  }
 }

@@ -485,6 +485,34 @@ public final class SolrVectorStore implements VectorStore {
     return m;
   }
 
+  @Override
+  public void forEach(String collection, int batchSize, java.util.function.Consumer<List<IndexedItem>> consumer) {
+    Meta m = require(collection);
+    if (batchSize < 1) {
+      throw new InvalidInput("batch size must be positive, is " + batchSize);
+    }
+    // a cursor on the unique key: each item once, even while other writes go on
+    String cursor = org.apache.solr.common.params.CursorMarkParams.CURSOR_MARK_START;
+    while (true) {
+      SolrQuery q = new SolrQuery("kind:item").setRows(batchSize).setSort("id", SolrQuery.ORDER.asc)
+          .setFields("id", "vector", "img", "s.*", "n.*");
+      q.set(org.apache.solr.common.params.CursorMarkParams.CURSOR_MARK_PARAM, cursor);
+      QueryResponse r = call("scanning " + collection, () -> client.query(m.name(), q));
+      List<IndexedItem> batch = new ArrayList<>();
+      for (SolrDocument d : r.getResults()) {
+        batch.add(item(d, m.dimension()));
+      }
+      if (!batch.isEmpty()) {
+        consumer.accept(batch);
+      }
+      String next = r.getNextCursorMark();
+      if (next == null || next.equals(cursor)) {
+        return;
+      }
+      cursor = next;
+    }
+  }
+
   static String filterQuery(Filter.Clause c) {
     if (c instanceof Filter.Equals e) {
       return "s." + e.field() + ":" + ClientUtils.escapeQueryChars(e.value());
