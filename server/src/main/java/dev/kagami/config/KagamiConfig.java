@@ -38,6 +38,51 @@ public interface KagamiConfig {
     /** Index operations that may wait; beyond this, RESOURCE_EXHAUSTED. */
     @WithDefault("256")
     int queueCapacity();
+
+    /** Which store keeps the vectors: {@code lucene} (embedded, under {@link #root()}) or {@code solr} (SolrCloud). */
+    @WithDefault("lucene")
+    StoreKind store();
+
+    /** HNSW max connections per node, for new segments (Lucene) or new collections (Solr). */
+    @WithDefault("16")
+    int hnswM();
+
+    /** HNSW beam width while building the graph. */
+    @WithDefault("100")
+    int hnswBeamWidth();
+
+    /** Candidates explored per search (at least k): more is higher recall and slower; see docs/bench-index.md. */
+    @WithDefault("100")
+    int searchCandidates();
+
+    /** Lucene: longest time an acknowledged write stays only in the write-ahead log before a commit. */
+    @WithDefault("10s")
+    java.time.Duration commitInterval();
+
+    Solr solr();
+
+    /** The SolrCloud store. */
+    interface Solr {
+      /** Base URLs of Solr nodes, comma-separated, e.g. {@code http://solr-0.solr:8983/solr}. Required for {@code store=solr}. */
+      java.util.Optional<java.util.List<String>> urls();
+
+      /** Shards of a new collection. */
+      @WithDefault("2")
+      int shards();
+
+      /** Replicas per shard of a new collection. */
+      @WithDefault("2")
+      int replicas();
+
+      /** Per-request timeout. */
+      @WithDefault("60s")
+      java.time.Duration timeout();
+    }
+  }
+
+  enum StoreKind {
+    LUCENE,
+    SOLR
   }
 
   /** Where datasets, reports (and later runs and the model registry) are kept. */

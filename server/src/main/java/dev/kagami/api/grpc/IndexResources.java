@@ -5,6 +5,7 @@ import dev.kagami.error.KagamiException.Overloaded;
 import dev.kagami.index.ImageStore;
 import dev.kagami.index.LuceneVectorStore;
 import dev.kagami.index.VectorStore;
+import dev.kagami.index.solr.SolrVectorStore;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -14,7 +15,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
-/** The vector store, the image store, and the bounded pool that runs their blocking I/O off the event loop. */
+/** The vector store (Lucene or SolrCloud, by {@code kagami.index.store}), the image store, and the bounded pool that runs their blocking I/O off the event loop. */
 @ApplicationScoped
 public class IndexResources {
 
@@ -24,7 +25,18 @@ public class IndexResources {
 
   public IndexResources(KagamiConfig config) {
     KagamiConfig.Index c = config.index();
-    this.store = new LuceneVectorStore(c.root());
+    this.store = switch (c.store()) {
+      case LUCENE -> new LuceneVectorStore(c.root(), LuceneVectorStore.Settings.defaults().withGraph(c.hnswM(), c.hnswBeamWidth())
+          .withSearchCandidates(c.searchCandidates()).withCommitInterval(c.commitInterval()));
+      case SOLR -> {
+        java.util.List<String> urls = c.solr().urls().filter(u -> !u.isEmpty()).orElseThrow(() -> new IllegalStateException(
+            "kagami.index.store=solr needs kagami.index.solr.urls (base URLs of Solr nodes, comma-separated)"));
+        SolrVectorStore.Settings s = SolrVectorStore.Settings.of(urls).withLayout(c.solr().shards(), c.solr().replicas())
+            .withGraph(c.hnswM(), c.hnswBeamWidth(), c.searchCandidates());
+        yield new SolrVectorStore(new SolrVectorStore.Settings(s.solrUrls(), s.shards(), s.replicas(), s.hnswM(),
+            s.hnswBeamWidth(), s.searchCandidates(), true, s.commitWithin(), c.solr().timeout()));
+      }
+    };
     this.images = new ImageStore(c.images());
     this.pool = new ThreadPoolExecutor(c.threads(), c.threads(), 60, TimeUnit.SECONDS,
         new ArrayBlockingQueue<>(c.queueCapacity()), r -> {

@@ -2,18 +2,26 @@ package dev.kagami.api.grpc;
 
 import dev.kagami.api.v1.CollectionStats;
 import dev.kagami.api.v1.CreateCollectionRequest;
+import dev.kagami.api.v1.DeleteCollectionRequest;
+import dev.kagami.api.v1.DeleteCollectionResponse;
 import dev.kagami.api.v1.DeleteRequest;
 import dev.kagami.api.v1.DeleteResponse;
 import dev.kagami.api.v1.Embedding;
 import dev.kagami.api.v1.FilterClause;
 import dev.kagami.api.v1.GetRequest;
 import dev.kagami.api.v1.GetResponse;
+import dev.kagami.api.v1.ListCollectionsRequest;
+import dev.kagami.api.v1.ListCollectionsResponse;
 import dev.kagami.api.v1.MetadataValue;
 import dev.kagami.api.v1.ModelRef;
+import dev.kagami.api.v1.ReindexProgress;
+import dev.kagami.api.v1.ReindexRequest;
 import dev.kagami.api.v1.SearchHit;
 import dev.kagami.api.v1.SearchRequest;
 import dev.kagami.api.v1.SearchResponse;
 import dev.kagami.api.v1.SearchServiceGrpc;
+import dev.kagami.api.v1.SetAliasRequest;
+import dev.kagami.api.v1.SetAliasResponse;
 import dev.kagami.api.v1.StatsRequest;
 import dev.kagami.api.v1.UpsertItem;
 import dev.kagami.api.v1.UpsertRequest;
@@ -30,6 +38,7 @@ import dev.kagami.index.CollectionInfo;
 import dev.kagami.index.FieldValue;
 import dev.kagami.index.Filter;
 import dev.kagami.index.Hit;
+import dev.kagami.index.Reindexer;
 import dev.kagami.index.IndexedItem;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -50,10 +59,13 @@ public class SearchGrpcService extends SearchServiceGrpc.SearchServiceImplBase {
   private final IndexResources index;
   private final Embedder embedder;
   private final ModelRegistry models;
+  private final JobExecutor jobs;
   private final int maxInputs;
 
-  public SearchGrpcService(IndexResources index, Embedder embedder, ModelRegistry models, dev.kagami.config.KagamiConfig config) {
+  public SearchGrpcService(IndexResources index, Embedder embedder, ModelRegistry models, JobExecutor jobs,
+      dev.kagami.config.KagamiConfig config) {
     this.index = index;
+    this.jobs = jobs;
     this.embedder = embedder;
     this.models = models;
     this.maxInputs = config.serving().maxInputsPerRequest();
@@ -146,7 +158,10 @@ public class SearchGrpcService extends SearchServiceGrpc.SearchServiceImplBase {
     if (req.getItemsCount() == 0) {
       throw new InvalidInput("no items to upsert");
     }
-    CollectionInfo c = index.store().collection(req.getCollection());
+    return index.run(() -> index.store().collection(req.getCollection())).thenCompose(c -> upsertInto(c, req));
+  }
+
+  private CompletableFuture<UpsertResponse> upsertInto(CollectionInfo c, UpsertRequest req) {
     ModelRuntime rt = modelOf(c, ModelRef.getDefaultInstance());
     List<Integer> imageIdx = new ArrayList<>();
     List<EmbedInput> imageInputs = new ArrayList<>();
@@ -184,7 +199,7 @@ public class SearchGrpcService extends SearchServiceGrpc.SearchServiceImplBase {
           }
           items.add(new IndexedItem(it.getId(), vec, fromProto(it.getMetadataMap()), ref));
         }
-        index.store().upsert(req.getCollection(), items);
+        index.store().upsert(c.name(), items);
         return UpsertResponse.newBuilder().setUpserted(items.size()).build();
       });
     });
@@ -295,30 +310,123 @@ public class SearchGrpcService extends SearchServiceGrpc.SearchServiceImplBase {
   @Override
   public void search(SearchRequest req, StreamObserver<SearchResponse> out) {
     Replies.later(out, () -> {
-      CollectionInfo c = index.store().collection(req.getCollection());
-      ModelRuntime rt = modelOf(c, req.getModel());
       int k = req.getK() == 0 ? 10 : req.getK();
       Filter filter = filter(req.getFiltersList());
-      CompletableFuture<float[]> query = switch (req.getQueryCase()) {
-        case TEXT -> embedder.embed(rt.name(), rt.version(), List.of(EmbedInput.text(req.getText())), Deadlines.current())
-            .thenApply(r -> r.vectors().get(0));
-        case IMAGE -> embedder.embed(rt.name(), rt.version(), List.of(EmbedInput.image(req.getImage().toByteArray())),
-            Deadlines.current()).thenApply(r -> r.vectors().get(0));
-        case ID -> index.run(() -> index.store().get(req.getCollection(), req.getId())
-            .orElseThrow(() -> new NotFound("no item '" + req.getId() + "' in collection '" + req.getCollection() + "'"))
-            .vector());
-        case VECTOR -> CompletableFuture.completedFuture(normalized("query vector", req.getVector(), c.dimension()));
-        default -> throw new InvalidInput("the query needs text, image, id or vector");
-      };
-      return query.thenCompose(v -> index.run(() -> {
-        SearchResponse.Builder b = SearchResponse.newBuilder()
-            .setModel(ModelRef.newBuilder().setName(rt.name()).setVersion(rt.version()));
-        for (Hit h : index.store().search(req.getCollection(), v, k, filter)) {
-          b.addHits(SearchHit.newBuilder().setId(h.id()).setScore(h.score()).putAllMetadata(toProto(h.metadata()))
-              .setImageRef(h.imageRef()));
-        }
-        return b.build();
-      }));
+      // resolve the name (an alias, maybe) once: the query is embedded by that collection's model and run
+      // against that collection, even if the alias switches meanwhile
+      return index.run(() -> index.store().collection(req.getCollection())).thenCompose(c -> {
+        ModelRuntime rt = modelOf(c, req.getModel());
+        CompletableFuture<float[]> query = switch (req.getQueryCase()) {
+          case TEXT -> embedder.embed(rt.name(), rt.version(), List.of(EmbedInput.text(req.getText())), Deadlines.current())
+              .thenApply(r -> r.vectors().get(0));
+          case IMAGE -> embedder.embed(rt.name(), rt.version(), List.of(EmbedInput.image(req.getImage().toByteArray())),
+              Deadlines.current()).thenApply(r -> r.vectors().get(0));
+          case ID -> index.run(() -> index.store().get(c.name(), req.getId())
+              .orElseThrow(() -> new NotFound("no item '" + req.getId() + "' in collection '" + req.getCollection() + "'"))
+              .vector());
+          case VECTOR -> CompletableFuture.completedFuture(normalized("query vector", req.getVector(), c.dimension()));
+          default -> throw new InvalidInput("the query needs text, image, id or vector");
+        };
+        return query.thenCompose(v -> index.run(() -> {
+          SearchResponse.Builder b = SearchResponse.newBuilder()
+              .setModel(ModelRef.newBuilder().setName(rt.name()).setVersion(rt.version()));
+          for (Hit h : index.store().search(c.name(), v, k, filter)) {
+            b.addHits(SearchHit.newBuilder().setId(h.id()).setScore(h.score()).putAllMetadata(toProto(h.metadata()))
+                .setImageRef(h.imageRef()));
+          }
+          return b.build();
+        }));
+      });
     });
+  }
+
+  @Override
+  public void listCollections(ListCollectionsRequest req, StreamObserver<ListCollectionsResponse> out) {
+    Replies.later(out, () -> index.run(() -> ListCollectionsResponse.newBuilder()
+        .addAllCollections(index.store().collections().stream().map(SearchGrpcService::stats).toList())
+        .putAllAliases(index.store().aliases()).build()));
+  }
+
+  @Override
+  public void deleteCollection(DeleteCollectionRequest req, StreamObserver<DeleteCollectionResponse> out) {
+    Replies.later(out, () -> index.run(() -> {
+      index.store().deleteCollection(req.getName());
+      return DeleteCollectionResponse.getDefaultInstance();
+    }));
+  }
+
+  @Override
+  public void setAlias(SetAliasRequest req, StreamObserver<SetAliasResponse> out) {
+    Replies.later(out, () -> index.run(() -> {
+      index.store().setAlias(req.getAlias(), req.getCollection());
+      return SetAliasResponse.getDefaultInstance();
+    }));
+  }
+
+  @Override
+  public void reindex(ReindexRequest req, StreamObserver<ReindexProgress> out) {
+    ServerCallStreamObserver<ReindexProgress> call = (ServerCallStreamObserver<ReindexProgress>) out;
+    try {
+      if (req.getSource().isEmpty() || req.getTarget().isEmpty()) {
+        throw new InvalidInput("re-index needs a source and a target collection");
+      }
+      ModelRuntime rt = models.resolve(req.getModel().getName(), req.getModel().getVersion());
+      Reindexer.Request r = new Reindexer.Request(req.getSource(), req.getTarget(), rt.name() + "/" + rt.version(),
+          rt.dimension(), req.getAlias(), req.getAllowMissing(), maxInputs);
+      jobs.submit(() -> runReindex(r, rt, call));
+    } catch (RuntimeException e) {
+      out.onError(GrpcErrors.toStatus(e));
+    }
+  }
+
+  /**
+   * Embeds for a background job through the serving path; when the embedder's queue is full (live traffic
+   * comes first) it waits and retries instead of failing the job.
+   */
+  private List<float[]> embedWithBackoff(ModelRuntime rt, List<EmbedInput> inputs) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return embedder.embed(rt.name(), rt.version(), inputs, dev.kagami.embedding.CallBudget.NONE).join().vectors();
+      } catch (RuntimeException e) {
+        Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+        if (!(cause instanceof dev.kagami.error.KagamiException.Overloaded) || attempt >= 100) {
+          throw cause instanceof RuntimeException re ? re : e;
+        }
+        try {
+          Thread.sleep(Math.min(2000, 20L * attempt));
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw new dev.kagami.error.KagamiException.Cancelled("re-index interrupted");
+        }
+      }
+    }
+  }
+
+  /** Runs on the job thread; progress goes to the caller while it listens, the job runs to its end regardless. */
+  private void runReindex(Reindexer.Request r, ModelRuntime rt, ServerCallStreamObserver<ReindexProgress> call) {
+    try {
+      Reindexer.ImageEmbedder embed = images -> embedWithBackoff(rt, images.stream().map(EmbedInput::image).toList());
+      Reindexer.Result result = new Reindexer(index.store(), index.images()).run(r, embed, p -> {
+        synchronized (call) {
+          if (!call.isCancelled()) {
+            call.onNext(ReindexProgress.newBuilder().setDone(p.done()).setTotal(p.total()).setSkipped(p.skipped()).build());
+          }
+        }
+      }, () -> false);
+      synchronized (call) {
+        if (!call.isCancelled()) {
+          call.onNext(ReindexProgress.newBuilder().setDone(result.target().count()).setTotal(result.target().count() + result.skipped())
+              .setSkipped(result.skipped()).setFinished(true).setTarget(stats(result.target())).setSwitched(result.switched())
+              .addAllSkippedIds(result.skippedIds()).build());
+          call.onCompleted();
+        }
+      }
+    } catch (RuntimeException e) {
+      synchronized (call) {
+        if (!call.isCancelled()) {
+          call.onError(GrpcErrors.toStatus(e));
+        }
+      }
+    }
   }
 }

@@ -167,4 +167,53 @@ class SearchGrpcServiceTest {
             java.util.Collections.nCopies(32, 0f)))).build()))).isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(search.stats(StatsRequest.newBuilder().setCollection(col).build()).getCount()).isZero();
   }
+
+  @Test
+  void reindex_behind_an_alias_then_search_through_it() {
+    String tag = UUID.randomUUID().toString().substring(0, 8);
+    String v1 = "cat-v1-" + tag;
+    String v2 = "cat-v2-" + tag;
+    String alias = "cat-" + tag;
+    search.createCollection(CreateCollectionRequest.newBuilder().setName(v1).build());
+    var golden = Fixtures.goldenImages();
+    UpsertRequest.Builder up = UpsertRequest.newBuilder().setCollection(v1);
+    for (int i = 0; i < 6; i++) {
+      up.addItems(UpsertItem.newBuilder().setId("img-" + i).setImage(ByteString.copyFrom(golden.get(i).bytes()))
+          .putMetadata("n", num(i)));
+    }
+    float[] unit = new float[32];
+    unit[0] = 1;
+    Embedding.Builder vec = Embedding.newBuilder();
+    for (float f : unit) {
+      vec.addValues(f);
+    }
+    up.addItems(UpsertItem.newBuilder().setId("bare-vector").setVector(vec));
+    search.upsert(up.build());
+    search.setAlias(dev.kagami.api.v1.SetAliasRequest.newBuilder().setAlias(alias).setCollection(v1).build());
+
+    List<dev.kagami.api.v1.ReindexProgress> progress = new java.util.ArrayList<>();
+    search.reindex(dev.kagami.api.v1.ReindexRequest.newBuilder().setSource(alias).setTarget(v2).setAlias(alias).build())
+        .forEachRemaining(progress::add);
+    dev.kagami.api.v1.ReindexProgress last = progress.get(progress.size() - 1);
+    assertThat(last.getFinished()).isTrue();
+    assertThat(last.getSwitched()).as("a bare vector was skipped, so no switch").isFalse();
+    assertThat(last.getSkippedIdsList()).containsExactly("bare-vector");
+    assertThat(last.getTarget().getCount()).isEqualTo(6);
+    var listed = search.listCollections(dev.kagami.api.v1.ListCollectionsRequest.getDefaultInstance());
+    assertThat(listed.getAliasesMap()).containsEntry(alias, v1);
+    assertThat(listed.getCollectionsList()).extracting(c -> c.getName()).contains(v1, v2);
+
+    search.setAlias(dev.kagami.api.v1.SetAliasRequest.newBuilder().setAlias(alias).setCollection(v2).build());
+    SearchResponse byImage = search.search(SearchRequest.newBuilder().setCollection(alias)
+        .setImage(ByteString.copyFrom(golden.get(3).bytes())).setK(3).build());
+    assertThat(byImage.getHits(0).getId()).isEqualTo("img-3");
+    assertThat(search.stats(StatsRequest.newBuilder().setCollection(alias).build()).getName()).isEqualTo(v2);
+    assertThat(GrpcTesting.code(() -> search.deleteCollection(
+        dev.kagami.api.v1.DeleteCollectionRequest.newBuilder().setName(v2).build()))).isEqualTo(Status.Code.FAILED_PRECONDITION);
+    search.deleteCollection(dev.kagami.api.v1.DeleteCollectionRequest.newBuilder().setName(v1).build());
+    assertThat(GrpcTesting.code(() -> search.stats(StatsRequest.newBuilder().setCollection(v1).build())))
+        .isEqualTo(Status.Code.NOT_FOUND);
+    assertThat(GrpcTesting.code(() -> search.setAlias(dev.kagami.api.v1.SetAliasRequest.newBuilder().setAlias(v2)
+        .setCollection(v2).build()))).isEqualTo(Status.Code.INVALID_ARGUMENT);
+  }
 }
