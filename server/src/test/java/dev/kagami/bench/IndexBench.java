@@ -25,6 +25,75 @@ import java.util.SplittableRandom;
  */
 public final class IndexBench {
 
+  /** Vectors, queries, and each query's exact top-10 with the time the exact scan took. */
+  public record Data(String kind, int n, int dim, float[] vectors, float[][] queries, List<Set<String>> exact, long[] exactNanos) {
+
+    public float[] vector(int i) {
+      return Arrays.copyOfRange(vectors, i * dim, (i + 1) * dim);
+    }
+  }
+
+  /** Seeded vectors of {@code kind} (random or lowrank), queries from the same distribution, exact answers. */
+  public static Data generate(String kind, int n, int dim, int queries) {
+    float[] data = new float[Math.multiplyExact(n, dim)];
+    SplittableRandom r = new SplittableRandom(1);
+    VectorSource source = switch (kind) {
+      case "random" -> (rnd, a, off) -> fill(rnd, a, off, dim);
+      case "lowrank" -> lowRank(new SplittableRandom(2), dim, 32, 0.1);
+      default -> throw new IllegalArgumentException("--data is random or lowrank, not " + kind);
+    };
+    for (int i = 0; i < n; i++) {
+      source.fill(r, data, i * dim);
+    }
+    float[][] q = new float[queries][dim];
+    for (int i = 0; i < queries; i++) {
+      source.fill(r, q[i], 0);
+    }
+    List<Set<String>> exact = new ArrayList<>();
+    long[] exactNanos = new long[queries];
+    for (int i = 0; i < queries; i++) {
+      long t0 = System.nanoTime();
+      exact.add(exactTop10(data, n, dim, q[i]));
+      exactNanos[i] = System.nanoTime() - t0;
+    }
+    System.out.printf(Locale.ROOT, "exact scan (one thread): p50 %.2f ms, p99 %.2f ms%n", pct(exactNanos, 50), pct(exactNanos, 99));
+    return new Data(kind, n, dim, data, q, exact, exactNanos);
+  }
+
+  /** Upserts every vector in batches of 1000; returns the seconds it took. */
+  public static double ingest(VectorStore s, String collection, Data d) {
+    long t0 = System.nanoTime();
+    for (int from = 0; from < d.n(); from += 1000) {
+      List<IndexedItem> batch = new ArrayList<>(1000);
+      for (int i = from; i < Math.min(d.n(), from + 1000); i++) {
+        batch.add(new IndexedItem(Integer.toString(i), d.vector(i), Map.of(), ""));
+      }
+      s.upsert(collection, batch);
+    }
+    return (System.nanoTime() - t0) / 1e9;
+  }
+
+  /** Prints recall@10 against exact, latency p50/p99, and the speed-up over the exact scan. */
+  public static void measure(String label, VectorStore s, String collection, Data d) {
+    int queries = d.queries().length;
+    for (int i = 0; i < Math.min(50, queries); i++) {
+      s.search(collection, d.queries()[i], 10, Filter.NONE); // warm-up
+    }
+    long[] nanos = new long[queries];
+    double recall = 0;
+    for (int i = 0; i < queries; i++) {
+      long s0 = System.nanoTime();
+      List<Hit> hits = s.search(collection, d.queries()[i], 10, Filter.NONE);
+      nanos[i] = System.nanoTime() - s0;
+      Set<String> e = d.exact().get(i);
+      recall += hits.stream().filter(h -> e.contains(h.id())).count() / 10.0;
+    }
+    double meanExact = Arrays.stream(d.exactNanos()).average().orElse(0);
+    double mean = Arrays.stream(nanos).average().orElse(1);
+    System.out.printf(Locale.ROOT, "%s: recall@10 %.3f, p50 %.2f ms, p99 %.2f ms, %.1fx faster than the exact scan (mean)%n",
+        label, recall / queries, pct(nanos, 50), pct(nanos, 99), meanExact / mean);
+  }
+
   public static void main(String[] argv) throws Exception {
     int n = 100_000;
     int dim = 512;
@@ -32,6 +101,7 @@ public final class IndexBench {
     int m = 16;
     int beam = 100;
     int mergeWorkers = 2;
+    boolean searchOnly = false;
     List<Integer> efs = List.of(100);
     String kind = "random";
     List<VectorStore.Quantization> quants = List.of(VectorStore.Quantization.values());
@@ -49,83 +119,42 @@ public final class IndexBench {
             .map(q -> VectorStore.Quantization.valueOf(q.toUpperCase(Locale.ROOT))).toList();
         case "--dir" -> dir = Path.of(argv[++i]);
         case "--data" -> kind = argv[++i];
+        case "--search-only" -> searchOnly = true; // reuse the index an earlier run left in --dir
         default -> throw new IllegalArgumentException("unknown argument " + argv[i]);
       }
     }
-    System.out.printf(Locale.ROOT, "Index bench: %d " + kind + " unit vectors of %d dimensions, %d queries, top-10, %d cores, Java %s, "
+    System.out.printf(Locale.ROOT, "Index bench: %d %s unit vectors of %d dimensions, %d queries, top-10, %d cores, Java %s, "
             + "HNSW M=%d beamWidth=%d, %d merge workers%n",
-        n, dim, queries, Runtime.getRuntime().availableProcessors(), Runtime.version(), m, beam, mergeWorkers);
-    float[] data = new float[Math.multiplyExact(n, dim)];
-    SplittableRandom r = new SplittableRandom(1);
-    int d0 = dim;
-    VectorSource source = switch (kind) {
-      case "random" -> (rnd, a, off) -> fill(rnd, a, off, d0);
-      case "lowrank" -> lowRank(new SplittableRandom(2), dim, 32, 0.1);
-      default -> throw new IllegalArgumentException("--data is random or lowrank, not " + kind);
-    };
-    for (int i = 0; i < n; i++) {
-      source.fill(r, data, i * dim);
-    }
-    float[][] q = new float[queries][dim];
-    for (int i = 0; i < queries; i++) {
-      source.fill(r, q[i], 0);
-    }
-    // exact top-10 and the time an exact scan takes
-    List<Set<String>> exact = new ArrayList<>();
-    long[] exactNanos = new long[queries];
-    for (int i = 0; i < queries; i++) {
-      long t0 = System.nanoTime();
-      exact.add(exactTop10(data, n, dim, q[i]));
-      exactNanos[i] = System.nanoTime() - t0;
-    }
-    double meanExact = Arrays.stream(exactNanos).average().orElse(0);
-    System.out.printf(Locale.ROOT, "exact scan (one thread): p50 %.2f ms, p99 %.2f ms%n", pct(exactNanos, 50), pct(exactNanos, 99));
+        n, kind, dim, queries, Runtime.getRuntime().availableProcessors(), Runtime.version(), m, beam, mergeWorkers);
+    Data data = generate(kind, n, dim, queries);
     for (VectorStore.Quantization quant : quants) {
       Path d = dir.resolve(quant.name().toLowerCase(Locale.ROOT));
       LuceneVectorStore.Settings settings = LuceneVectorStore.Settings.defaults().withGraph(m, beam)
           .withMergeWorkers(mergeWorkers);
-      long t0 = System.nanoTime();
-      try (LuceneVectorStore s = new LuceneVectorStore(d, settings)) {
-        s.createCollection("bench", dim, "bench/1", quant);
-        for (int from = 0; from < n; from += 1000) {
-          List<IndexedItem> batch = new ArrayList<>(1000);
-          for (int i = from; i < Math.min(n, from + 1000); i++) {
-            batch.add(new IndexedItem(Integer.toString(i), Arrays.copyOfRange(data, i * dim, (i + 1) * dim), Map.of(), ""));
-          }
-          s.upsert("bench", batch);
+      if (!searchOnly) {
+        try (LuceneVectorStore s = new LuceneVectorStore(d, settings)) {
+          s.createCollection("bench", dim, "bench/1", quant);
+          double ingestSec = ingest(s, "bench", data);
+          long c0 = System.nanoTime();
+          s.commitAll();
+          double commitSec = (System.nanoTime() - c0) / 1e9;
+          long m0 = System.nanoTime();
+          s.optimize("bench");
+          double mergeSec = (System.nanoTime() - m0) / 1e9;
+          System.out.printf(Locale.ROOT, "lucene %-4s: ingest %.0f vectors/s (batches of 1000, each fsynced to the log), "
+                  + "final commit %.0f s, merge to one segment %.0f s, size %.1f MB%n",
+              quant, n / ingestSec, commitSec, mergeSec, s.collection("bench").sizeOnDiskBytes() / 1e6);
         }
-        s.commitAll();
-        double ingestSec = (System.nanoTime() - t0) / 1e9;
-        long m0 = System.nanoTime();
-        s.optimize("bench");
-        double mergeSec = (System.nanoTime() - m0) / 1e9;
-        System.out.printf(Locale.ROOT, "lucene %-4s: ingest %.0f vectors/s (batches of 1000, each fsynced to the log; "
-                + "committed at the end), merge to one segment %.0f s, size %.1f MB%n",
-            quant, n / ingestSec, mergeSec, s.collection("bench").sizeOnDiskBytes() / 1e6);
       }
       for (int ef : efs) {
         try (LuceneVectorStore s = new LuceneVectorStore(d, settings.withSearchCandidates(ef))) {
-          for (int i = 0; i < Math.min(50, queries); i++) {
-            s.search("bench", q[i], 10, Filter.NONE); // warm-up
-          }
-          long[] nanos = new long[queries];
-          double recall = 0;
-          for (int i = 0; i < queries; i++) {
-            long s0 = System.nanoTime();
-            List<Hit> hits = s.search("bench", q[i], 10, Filter.NONE);
-            nanos[i] = System.nanoTime() - s0;
-            Set<String> e = exact.get(i);
-            recall += hits.stream().filter(h -> e.contains(h.id())).count() / 10.0;
-          }
-          double meanHnsw = Arrays.stream(nanos).average().orElse(1);
-          System.out.printf(Locale.ROOT, "lucene %-4s ef=%-4d: recall@10 %.3f, p50 %.2f ms, p99 %.2f ms, %.1fx faster than the "
-                  + "exact scan (mean)%n", quant, ef, recall / queries, pct(nanos, 50), pct(nanos, 99), meanExact / meanHnsw);
+          measure(String.format(Locale.ROOT, "lucene %-4s ef=%-4d", quant, ef), s, "bench", data);
         }
       }
     }
   }
 
-  interface VectorSource {
+  public interface VectorSource {
     void fill(SplittableRandom r, float[] a, int off);
   }
 
@@ -133,7 +162,7 @@ public final class IndexBench {
    * Vectors with the structure real embeddings have (a low intrinsic dimension): a random linear map of a
    * {@code rank}-dimensional Gaussian, plus isotropic noise of relative size {@code noise}, normalized.
    */
-  static VectorSource lowRank(SplittableRandom seed, int dim, int rank, double noise) {
+  public static VectorSource lowRank(SplittableRandom seed, int dim, int rank, double noise) {
     float[][] basis = new float[rank][dim];
     for (float[] b : basis) {
       for (int d = 0; d < dim; d++) {
@@ -161,7 +190,7 @@ public final class IndexBench {
     };
   }
 
-  static void fill(SplittableRandom r, float[] a, int off, int dim) {
+  public static void fill(SplittableRandom r, float[] a, int off, int dim) {
     double norm = 0;
     for (int d = 0; d < dim; d++) {
       a[off + d] = (float) r.nextGaussian();
@@ -173,7 +202,7 @@ public final class IndexBench {
     }
   }
 
-  static Set<String> exactTop10(float[] data, int n, int dim, float[] q) {
+  public static Set<String> exactTop10(float[] data, int n, int dim, float[] q) {
     int[] top = new int[10];
     float[] score = new float[10];
     Arrays.fill(score, Float.NEGATIVE_INFINITY);
@@ -201,7 +230,7 @@ public final class IndexBench {
     return out;
   }
 
-  static double pct(long[] nanos, int p) {
+  public static double pct(long[] nanos, int p) {
     long[] s = nanos.clone();
     Arrays.sort(s);
     return s[Math.min(s.length - 1, (int) Math.ceil(s.length * p / 100.0) - 1)] / 1e6;
