@@ -55,8 +55,11 @@ public interface KagamiConfig {
     @WithDefault("100")
     int searchCandidates();
 
-    /** Lucene: longest time an acknowledged write stays only in the write-ahead log before a commit. */
-    @WithDefault("10s")
+    /**
+     * Lucene: longest time an acknowledged write stays only in the write-ahead log before a commit. Longer
+     * means fewer, larger segments under load (less merging) and a longer log to replay after a crash.
+     */
+    @WithDefault("60s")
     java.time.Duration commitInterval();
 
     Solr solr();

@@ -97,7 +97,7 @@ public final class LuceneVectorStore implements VectorStore {
     }
 
     public static Settings defaults() {
-      return new Settings(16, 100, 100, 1, 256, Duration.ofSeconds(10), 256L << 20);
+      return new Settings(16, 100, 100, 1, 256, Duration.ofSeconds(60), 256L << 20);
     }
 
     public Settings withSearchCandidates(int n) {
@@ -110,6 +110,14 @@ public final class LuceneVectorStore implements VectorStore {
 
     public Settings withCommitInterval(Duration d) {
       return new Settings(hnswM, hnswBeamWidth, searchCandidates, mergeWorkers, ramBufferMb, d, walBytesPerCommit);
+    }
+
+    public Settings withRamBuffer(double mb) {
+      return new Settings(hnswM, hnswBeamWidth, searchCandidates, mergeWorkers, mb, commitInterval, walBytesPerCommit);
+    }
+
+    public Settings withWalBytesPerCommit(long bytes) {
+      return new Settings(hnswM, hnswBeamWidth, searchCandidates, mergeWorkers, ramBufferMb, commitInterval, bytes);
     }
 
     public Settings withMergeWorkers(int n) {

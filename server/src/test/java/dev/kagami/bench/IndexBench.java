@@ -101,6 +101,7 @@ public final class IndexBench {
     int m = 16;
     int beam = 100;
     int mergeWorkers = 2;
+    double ramMb = 256;
     boolean searchOnly = false;
     List<Integer> efs = List.of(100);
     String kind = "random";
@@ -114,6 +115,7 @@ public final class IndexBench {
         case "--m" -> m = Integer.parseInt(argv[++i]);
         case "--beam" -> beam = Integer.parseInt(argv[++i]);
         case "--merge-workers" -> mergeWorkers = Integer.parseInt(argv[++i]);
+        case "--ram-mb" -> ramMb = Double.parseDouble(argv[++i]);
         case "--ef" -> efs = Arrays.stream(argv[++i].split(",")).map(Integer::parseInt).toList();
         case "--quantization" -> quants = Arrays.stream(argv[++i].split(","))
             .map(q -> VectorStore.Quantization.valueOf(q.toUpperCase(Locale.ROOT))).toList();
@@ -124,13 +126,15 @@ public final class IndexBench {
       }
     }
     System.out.printf(Locale.ROOT, "Index bench: %d %s unit vectors of %d dimensions, %d queries, top-10, %d cores, Java %s, "
-            + "HNSW M=%d beamWidth=%d, %d merge workers%n",
-        n, kind, dim, queries, Runtime.getRuntime().availableProcessors(), Runtime.version(), m, beam, mergeWorkers);
+            + "HNSW M=%d beamWidth=%d, %d merge workers, %.0f MB indexing buffer; bulk load: one commit at the end%n",
+        n, kind, dim, queries, Runtime.getRuntime().availableProcessors(), Runtime.version(), m, beam, mergeWorkers, ramMb);
     Data data = generate(kind, n, dim, queries);
     for (VectorStore.Quantization quant : quants) {
       Path d = dir.resolve(quant.name().toLowerCase(Locale.ROOT));
+      // a bulk load: every batch is durable in the write-ahead log, one Lucene commit at the end
       LuceneVectorStore.Settings settings = LuceneVectorStore.Settings.defaults().withGraph(m, beam)
-          .withMergeWorkers(mergeWorkers);
+          .withMergeWorkers(mergeWorkers).withRamBuffer(ramMb).withCommitInterval(java.time.Duration.ofHours(24))
+          .withWalBytesPerCommit(Long.MAX_VALUE);
       if (!searchOnly) {
         try (LuceneVectorStore s = new LuceneVectorStore(d, settings)) {
           s.createCollection("bench", dim, "bench/1", quant);

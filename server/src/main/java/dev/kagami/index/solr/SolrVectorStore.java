@@ -118,6 +118,8 @@ public final class SolrVectorStore implements VectorStore {
   private record Meta(String name, int dimension, String model) {}
 
   private final Settings settings;
+  /** Dimension and model per physical collection: they never change while the collection exists. */
+  private final java.util.concurrent.ConcurrentHashMap<String, Meta> metas = new java.util.concurrent.ConcurrentHashMap<>();
   private final Http2SolrClient http;
   private final CloudHttp2SolrClient client;
 
@@ -272,11 +274,31 @@ public final class SolrVectorStore implements VectorStore {
     }
   }
 
+  /**
+   * The collection an alias points to (or the name itself), from the client's alias cache: refreshed at once
+   * after this store switches an alias, within Solr's cache timeout (5 s) after another client does.
+   */
+  private String physical(String name) {
+    try {
+      return client.getClusterStateProvider().resolveSimpleAlias(name);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidInput("'" + name + "' is an alias of several collections; Kagami searches one collection at a time");
+    } catch (RuntimeException e) {
+      throw new BackendUnavailable("resolving '" + name + "' failed: SolrCloud at " + settings.solrUrls()
+          + " did not answer (" + e.getMessage() + ")", e);
+    }
+  }
+
   /** The Kagami metadata of a collection (or of the collection an alias points to); empty if none. */
   private Optional<Meta> meta(String name) {
+    String physical = physical(name);
+    Meta cached = metas.get(physical);
+    if (cached != null) {
+      return Optional.of(cached);
+    }
     SolrDocument d;
     try {
-      d = client.getById(name, META_ID);
+      d = client.getById(physical, META_ID);
     } catch (SolrException e) {
       if (e.code() == 404 || e.code() == 400) {
         return Optional.empty();
@@ -284,7 +306,7 @@ public final class SolrVectorStore implements VectorStore {
       throw new BackendUnavailable("reading collection " + name + " failed on SolrCloud (" + e.code() + "): "
           + e.getMessage(), e);
     } catch (SolrServerException | IOException | RuntimeException e) {
-      if (e.getMessage() != null && (e.getMessage().contains("Collection not found") || e.getMessage().contains("not found"))) {
+      if (e.getMessage() != null && e.getMessage().contains("not found")) {
         return Optional.empty();
       }
       throw new BackendUnavailable("reading collection " + name + " failed: SolrCloud at " + settings.solrUrls()
@@ -293,9 +315,10 @@ public final class SolrVectorStore implements VectorStore {
     if (d == null) {
       return Optional.empty();
     }
-    String physical = aliases().getOrDefault(name, name);
-    return Optional.of(new Meta(physical, Integer.parseInt((String) d.getFirstValue("meta.dimension")),
-        (String) d.getFirstValue("meta.model")));
+    Meta m = new Meta(physical, Integer.parseInt((String) d.getFirstValue("meta.dimension")),
+        (String) d.getFirstValue("meta.model"));
+    metas.put(physical, m);
+    return Optional.of(m);
   }
 
   private Meta require(String name) {
@@ -367,6 +390,9 @@ public final class SolrVectorStore implements VectorStore {
     }
     call("pointing alias " + alias + " at " + collection,
         () -> CollectionAdminRequest.createAlias(alias, collection).process(client));
+    if (client.getClusterStateProvider() instanceof org.apache.solr.client.solrj.impl.BaseHttpClusterStateProvider p) {
+      p.resolveAlias(alias, true); // refresh this client's alias cache now
+    }
   }
 
   @Override
@@ -387,6 +413,7 @@ public final class SolrVectorStore implements VectorStore {
       throw new NotFound("no collection named '" + name + "'");
     }
     call("deleting collection " + name, () -> CollectionAdminRequest.deleteCollection(name).process(client));
+    metas.remove(name);
   }
 
   // ---------------------------------------------------------------- items

@@ -1,0 +1,131 @@
+package dev.kagami.finetune;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * AdamW (Loshchilov and Hutter: Adam with weight decay decoupled from the gradient) over parameter groups,
+ * each with its own learning rate and decay, as the method needs: the backbone at the base rate, ArcMargin's
+ * class proxies at 100x (method.md). Before each update the gradients of all groups are clipped together to
+ * a global L2 norm ({@code maxGradNorm}, as {@code torch.nn.utils.clip_grad_norm_}), and the learning rate
+ * follows a {@link CosineSchedule}.
+ *
+ * <p>Update of a parameter p with gradient g at step t (1-based), rate lr, decay wd:
+ * {@code m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; p -= lr (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps) + lr wd p}
+ * (PyTorch's AdamW applies the decay first, {@code p *= 1 - lr wd}; the same to first order, and exactly the same
+ * here: the decay term uses p before the step).
+ */
+public final class AdamW implements AutoCloseable {
+
+  /** Parameters sharing a learning rate and weight decay. */
+  public record Group(String name, List<NDArray> parameters, double learningRate, double weightDecay) {
+
+    public Group {
+      parameters = List.copyOf(parameters);
+      if (learningRate < 0 || weightDecay < 0) {
+        throw new IllegalArgumentException("group " + name + ": negative learning rate or decay");
+      }
+    }
+  }
+
+  /** What one step did: the global gradient norm before clipping, and the scheduled factor used. */
+  public record StepInfo(int step, double gradNorm, double lrFactor) {}
+
+  private final List<Group> groups;
+  private final double beta1;
+  private final double beta2;
+  private final double eps;
+  private final double maxGradNorm;
+  private final CosineSchedule schedule;
+  private final NDManager state;
+  private final Map<NDArray, NDArray[]> moments = new IdentityHashMap<>();
+  private int step;
+
+  /**
+   * @param maxGradNorm clip the global gradient norm to this; {@code Double.POSITIVE_INFINITY} for no clipping
+   */
+  public AdamW(NDManager manager, List<Group> groups, double beta1, double beta2, double eps, double maxGradNorm,
+      CosineSchedule schedule) {
+    if (maxGradNorm <= 0) {
+      throw new IllegalArgumentException("max gradient norm must be positive");
+    }
+    this.groups = List.copyOf(groups);
+    this.beta1 = beta1;
+    this.beta2 = beta2;
+    this.eps = eps;
+    this.maxGradNorm = maxGradNorm;
+    this.schedule = schedule;
+    this.state = manager.newSubManager();
+  }
+
+  /** The defaults of the method's runs: betas (0.9, 0.999), eps 1e-8, clipping at norm 1. */
+  public static AdamW standard(NDManager manager, List<Group> groups, CosineSchedule schedule) {
+    return new AdamW(manager, groups, 0.9, 0.999, 1e-8, 1.0, schedule);
+  }
+
+  /** The learning rate the next step will use for {@code group}. */
+  public double learningRate(Group group) {
+    return group.learningRate() * schedule.factor(step);
+  }
+
+  /** Applies one update from the parameters' current gradients, then zeroes them. */
+  public StepInfo step() {
+    List<NDArray> grads = new ArrayList<>();
+    double sq = 0;
+    for (Group g : groups) {
+      for (NDArray p : g.parameters()) {
+        NDArray grad = p.getGradient();
+        grads.add(grad);
+        sq += grad.square().sum().getFloat();
+      }
+    }
+    double norm = Math.sqrt(sq);
+    double clip = norm > maxGradNorm ? maxGradNorm / (norm + 1e-6) : 1.0;
+    double factor = schedule.factor(step);
+    step++;
+    double bias1 = 1 - Math.pow(beta1, step);
+    double bias2 = 1 - Math.pow(beta2, step);
+    int i = 0;
+    for (Group g : groups) {
+      double lr = g.learningRate() * factor;
+      for (NDArray p : g.parameters()) {
+        NDArray grad = grads.get(i++);
+        NDArray[] mv = moments.computeIfAbsent(p, k -> new NDArray[] {state.zeros(k.getShape(), k.getDataType()),
+            state.zeros(k.getShape(), k.getDataType())});
+        try (NDManager tmp = state.newSubManager()) {
+          NDArray gc = grad.mul(clip);
+          gc.attach(tmp);
+          NDArray m = mv[0].mul(beta1).add(gc.mul(1 - beta1));
+          NDArray v = mv[1].mul(beta2).add(gc.square().mul(1 - beta2));
+          m.attach(state);
+          v.attach(state);
+          mv[0].close();
+          mv[1].close();
+          mv[0] = m;
+          mv[1] = v;
+          NDArray update = m.div(bias1).div(v.div(bias2).sqrt().add(eps)).mul(lr);
+          update.attach(tmp);
+          NDArray decay = p.mul(lr * g.weightDecay());
+          decay.attach(tmp);
+          p.subi(update.add(decay));
+        }
+        grad.subi(grad); // zero for the next backward pass
+      }
+    }
+    return new StepInfo(step, norm, factor);
+  }
+
+  /** Steps taken so far. */
+  public int steps() {
+    return step;
+  }
+
+  @Override
+  public void close() {
+    state.close();
+  }
+}
