@@ -1,0 +1,189 @@
+package dev.kagami.finetune;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import dev.kagami.error.KagamiException.Cancelled;
+import dev.kagami.error.KagamiException.InvalidInput;
+import dev.kagami.preprocess.ClipImageTransform;
+import dev.kagami.preprocess.RgbImage;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/**
+ * The image side of GPR-FT / 2SFT stage 1: trains the selected parameters of an image tower with
+ * ArcMargin against learnable class proxies (s = 30, m = 0.1; proxies at 100x the backbone's learning rate),
+ * AdamW with a cosine schedule and gradient clipping, seeded data order and augmentation (resize 1.125x,
+ * random crop, flip, colour jitter). Proxies start at the normalised class means of the untrained tower's
+ * embeddings of the evaluation views (random proxies cost a short PoC run most of its steps).
+ */
+public final class ImageTuner {
+
+  /** One training image and its class (0-based). */
+  public record Example(RgbImage image, int label) {}
+
+  /**
+   * @param epochs passes over the training set
+   * @param batchSize images per step (the last, smaller batch of an epoch is dropped)
+   * @param learningRate the backbone's peak learning rate
+   * @param weightDecay AdamW decay of the backbone (the proxies have none)
+   * @param proxyLrMultiplier the proxies' learning rate over the backbone's (the method: 100)
+   * @param warmupSteps linear warm-up
+   * @param maxGradNorm global gradient-norm clip
+   * @param seed data order and augmentation
+   */
+  public record Config(int epochs, int batchSize, double learningRate, double weightDecay, double proxyLrMultiplier,
+      int warmupSteps, double maxGradNorm, long seed) {
+
+    public Config {
+      if (epochs < 1 || batchSize < 2 || learningRate <= 0 || weightDecay < 0 || proxyLrMultiplier <= 0 || warmupSteps < 0
+          || maxGradNorm <= 0) {
+        throw new InvalidInput("invalid fine-tuning configuration " + this);
+      }
+    }
+  }
+
+  /** After each step: its number (1-based), the loss, the backbone's learning rate, the gradient norm. */
+  public record StepLog(int step, int totalSteps, double loss, double learningRate, double gradNorm) {}
+
+  private final TrainableTower tower;
+  private final ClipImageTransform transform;
+  private final Augment augment;
+  private final Engine engine;
+
+  public ImageTuner(TrainableTower tower, ClipImageTransform transform) {
+    this.tower = tower;
+    this.transform = transform;
+    this.augment = new Augment(transform.size());
+    this.engine = Engine.getEngine("PyTorch");
+  }
+
+  /** Trains in place; returns the per-step log. */
+  public List<StepLog> train(List<Example> examples, int classes, Config cfg, Consumer<StepLog> progress,
+      BooleanSupplier cancelled) {
+    if (classes < 2) {
+      throw new InvalidInput("ArcMargin needs at least 2 classes, got " + classes);
+    }
+    for (Example e : examples) {
+      if (e.label() < 0 || e.label() >= classes) {
+        throw new InvalidInput("label " + e.label() + " is outside 0.." + (classes - 1));
+      }
+    }
+    int perEpoch = examples.size() / cfg.batchSize();
+    if (perEpoch < 1) {
+      throw new InvalidInput(examples.size() + " training images are fewer than one batch of " + cfg.batchSize());
+    }
+    int total = perEpoch * cfg.epochs();
+    List<StepLog> log = new ArrayList<>();
+    SplittableRandom rnd = new SplittableRandom(cfg.seed());
+    try (NDManager m = engine.newBaseManager()) {
+      NDArray proxies = classMeans(m, examples, classes);
+      proxies.setRequiresGradient(true);
+      List<NDArray> backbone = tower.trainableParameters().stream().map(Parameter::getArray).toList();
+      List<AdamW.Group> groups = List.of(new AdamW.Group("backbone", backbone, cfg.learningRate(), cfg.weightDecay()),
+          new AdamW.Group("proxies", List.of(proxies), cfg.learningRate() * cfg.proxyLrMultiplier(), 0));
+      try (AdamW opt = new AdamW(m, groups, 0.9, 0.999, 1e-8, cfg.maxGradNorm(),
+          new CosineSchedule(Math.min(cfg.warmupSteps(), total), total, 0))) {
+        int step = 0;
+        for (int epoch = 0; epoch < cfg.epochs(); epoch++) {
+          int[] order = shuffled(examples.size(), rnd);
+          for (int b = 0; b < perEpoch; b++) {
+            if (cancelled.getAsBoolean()) {
+              throw new Cancelled("fine-tuning cancelled at step " + step + " of " + total);
+            }
+            double lr = opt.learningRate(groups.get(0));
+            int[] labels = new int[cfg.batchSize()];
+            float[] px = new float[cfg.batchSize() * transform.tensorLength()];
+            for (int i = 0; i < cfg.batchSize(); i++) {
+              Example e = examples.get(order[b * cfg.batchSize() + i]);
+              labels[i] = e.label();
+              transform.apply(augment.train(e.image(), rnd), px, i * transform.tensorLength());
+            }
+            double loss;
+            try (NDManager batch = m.newSubManager()) {
+              NDArray images = batch.create(px, new Shape(cfg.batchSize(), 3, transform.size(), transform.size()));
+              try (GradientCollector gc = engine.newGradientCollector()) {
+                NDArray l = Losses.arcMargin(tower.forward(images), proxies, labels, Losses.S, Losses.M);
+                gc.backward(l);
+                loss = l.getFloat();
+              }
+            }
+            AdamW.StepInfo info = opt.step();
+            step++;
+            StepLog s = new StepLog(step, total, loss, lr, info.gradNorm());
+            log.add(s);
+            progress.accept(s);
+          }
+        }
+      }
+    }
+    return log;
+  }
+
+  /** Normalised embeddings of the evaluation views, one row per image. */
+  public float[][] embed(List<RgbImage> images, int batchSize) {
+    float[][] out = new float[images.size()][];
+    try (NDManager m = engine.newBaseManager()) {
+      for (int from = 0; from < images.size(); from += batchSize) {
+        int n = Math.min(batchSize, images.size() - from);
+        float[] px = new float[n * transform.tensorLength()];
+        for (int i = 0; i < n; i++) {
+          transform.apply(augment.eval(images.get(from + i)), px, i * transform.tensorLength());
+        }
+        try (NDManager batch = m.newSubManager()) {
+          NDArray e = Losses.l2normalize(tower.embed(batch.create(px, new Shape(n, 3, transform.size(), transform.size()))));
+          int dim = (int) e.getShape().get(1);
+          float[] flat = e.toFloatArray();
+          for (int i = 0; i < n; i++) {
+            out[from + i] = java.util.Arrays.copyOfRange(flat, i * dim, (i + 1) * dim);
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  private NDArray classMeans(NDManager m, List<Example> examples, int classes) {
+    float[][] emb = embed(examples.stream().map(Example::image).toList(), 32);
+    int dim = emb[0].length;
+    float[] means = new float[classes * dim];
+    SplittableRandom r = new SplittableRandom(classes);
+    for (int i = 0; i < examples.size(); i++) {
+      for (int d = 0; d < dim; d++) {
+        means[examples.get(i).label() * dim + d] += emb[i][d];
+      }
+    }
+    for (int c = 0; c < classes; c++) {
+      double n = 0;
+      for (int d = 0; d < dim; d++) {
+        n += means[c * dim + d] * means[c * dim + d];
+      }
+      if (n == 0) { // a class without training images: a random proxy
+        for (int d = 0; d < dim; d++) {
+          means[c * dim + d] = (float) r.nextGaussian();
+        }
+      }
+    }
+    return Losses.l2normalize(m.create(means, new Shape(classes, dim)));
+  }
+
+  private static int[] shuffled(int n, SplittableRandom rnd) {
+    int[] a = new int[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = i;
+    }
+    for (int i = n - 1; i > 0; i--) {
+      int j = rnd.nextInt(i + 1);
+      int t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
+    return a;
+  }
+}
