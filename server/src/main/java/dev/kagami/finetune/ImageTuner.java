@@ -25,8 +25,16 @@ import java.util.function.Consumer;
  */
 public final class ImageTuner {
 
-  /** One training image and its class (0-based). */
-  public record Example(RgbImage image, int label) {}
+  /**
+   * One training image, its class (0-based), and its captions: indexes into the frozen caption embeddings
+   * given to {@link #train} (for MCIP; empty for GPR-FT).
+   */
+  public record Example(RgbImage image, int label, int[] captions) {
+
+    public Example(RgbImage image, int label) {
+      this(image, label, new int[0]);
+    }
+  }
 
   /**
    * @param epochs passes over the training set
@@ -37,15 +45,31 @@ public final class ImageTuner {
    * @param warmupSteps linear warm-up
    * @param maxGradNorm global gradient-norm clip
    * @param seed data order and augmentation
+   * @param captionWeight weight of Multi-Caption ArcMargin against the frozen caption embeddings: 0 is GPR-FT
+   *     (ArcMargin only), 0.25 is MCIP ({@code 0.75 ArcMargin + 0.25 MCArcMargin})
    */
   public record Config(int epochs, int batchSize, double learningRate, double weightDecay, double proxyLrMultiplier,
-      int warmupSteps, double maxGradNorm, long seed) {
+      int warmupSteps, double maxGradNorm, long seed, double captionWeight) {
 
     public Config {
       if (epochs < 1 || batchSize < 2 || learningRate <= 0 || weightDecay < 0 || proxyLrMultiplier <= 0 || warmupSteps < 0
-          || maxGradNorm <= 0) {
+          || maxGradNorm <= 0 || captionWeight < 0 || captionWeight > 1) {
         throw new InvalidInput("invalid fine-tuning configuration " + this);
       }
+    }
+
+    /** GPR-FT: ArcMargin only. */
+    public static Config gprFt(int epochs, int batchSize, double learningRate, long seed) {
+      return new Config(epochs, batchSize, learningRate, 0.05, 100, 0, 1.0, seed, 0);
+    }
+
+    public Config withCaptionWeight(double w) {
+      return new Config(epochs, batchSize, learningRate, weightDecay, proxyLrMultiplier, warmupSteps, maxGradNorm, seed, w);
+    }
+
+    public Config withWarmup(int steps) {
+      return new Config(epochs, batchSize, learningRate, weightDecay, proxyLrMultiplier, steps, maxGradNorm, seed,
+          captionWeight);
     }
   }
 
@@ -64,15 +88,33 @@ public final class ImageTuner {
     this.engine = Engine.getEngine("PyTorch");
   }
 
-  /** Trains in place; returns the per-step log. */
+  /** GPR-FT: trains in place with ArcMargin only; returns the per-step log. */
   public List<StepLog> train(List<Example> examples, int classes, Config cfg, Consumer<StepLog> progress,
       BooleanSupplier cancelled) {
+    return train(examples, classes, new float[0][], cfg, progress, cancelled);
+  }
+
+  /**
+   * Trains in place; with {@code cfg.captionWeight() > 0} (MCIP) each batch adds Multi-Caption ArcMargin of
+   * its images against the captions of the batch ({@code captionEmbeddings}: frozen, normalised text
+   * embeddings, indexed by {@link Example#captions()}). Returns the per-step log.
+   */
+  public List<StepLog> train(List<Example> examples, int classes, float[][] captionEmbeddings, Config cfg,
+      Consumer<StepLog> progress, BooleanSupplier cancelled) {
+    if (cfg.captionWeight() > 0 && captionEmbeddings.length == 0) {
+      throw new InvalidInput("MCIP needs caption embeddings (caption weight " + cfg.captionWeight() + ")");
+    }
     if (classes < 2) {
       throw new InvalidInput("ArcMargin needs at least 2 classes, got " + classes);
     }
     for (Example e : examples) {
       if (e.label() < 0 || e.label() >= classes) {
         throw new InvalidInput("label " + e.label() + " is outside 0.." + (classes - 1));
+      }
+      for (int c : e.captions()) {
+        if (c < 0 || c >= captionEmbeddings.length) {
+          throw new InvalidInput("caption index " + c + " is outside 0.." + (captionEmbeddings.length - 1));
+        }
       }
     }
     int perEpoch = examples.size() / cfg.batchSize();
@@ -100,8 +142,10 @@ public final class ImageTuner {
             double lr = opt.learningRate(groups.get(0));
             int[] labels = new int[cfg.batchSize()];
             float[] px = new float[cfg.batchSize() * transform.tensorLength()];
+            List<Example> batchExamples = new ArrayList<>(cfg.batchSize());
             for (int i = 0; i < cfg.batchSize(); i++) {
               Example e = examples.get(order[b * cfg.batchSize() + i]);
+              batchExamples.add(e);
               labels[i] = e.label();
               transform.apply(augment.train(e.image(), rnd), px, i * transform.tensorLength());
             }
@@ -109,7 +153,15 @@ public final class ImageTuner {
             try (NDManager batch = m.newSubManager()) {
               NDArray images = batch.create(px, new Shape(cfg.batchSize(), 3, transform.size(), transform.size()));
               try (GradientCollector gc = engine.newGradientCollector()) {
-                NDArray l = Losses.arcMargin(tower.forward(images), proxies, labels, Losses.S, Losses.M);
+                NDArray emb = tower.forward(images);
+                NDArray l = Losses.arcMargin(emb, proxies, labels, Losses.S, Losses.M);
+                if (cfg.captionWeight() > 0) {
+                  NDArray[] captions = batchCaptions(batch, batchExamples, captionEmbeddings);
+                  if (captions != null) {
+                    NDArray mc = Losses.multiCaptionArcMargin(emb, captions[0], captions[1], Losses.S, Losses.M, 0);
+                    l = l.mul((float) (1 - cfg.captionWeight())).add(mc.mul((float) cfg.captionWeight()));
+                  }
+                }
                 gc.backward(l);
                 loss = l.getFloat();
               }
@@ -124,6 +176,32 @@ public final class ImageTuner {
       }
     }
     return log;
+  }
+
+  /**
+   * The captions of a batch's images, each once ([K, D]), and which belong to which image ([N, K], 1 or 0);
+   * null when no image of the batch has a caption.
+   */
+  private static NDArray[] batchCaptions(NDManager m, List<Example> batch, float[][] table) {
+    java.util.LinkedHashMap<Integer, Integer> column = new java.util.LinkedHashMap<>();
+    for (Example e : batch) {
+      for (int c : e.captions()) {
+        column.putIfAbsent(c, column.size());
+      }
+    }
+    if (column.isEmpty()) {
+      return null;
+    }
+    int dim = table[0].length;
+    float[] caps = new float[column.size() * dim];
+    column.forEach((c, k) -> System.arraycopy(table[c], 0, caps, k * dim, dim));
+    float[] pos = new float[batch.size() * column.size()];
+    for (int i = 0; i < batch.size(); i++) {
+      for (int c : batch.get(i).captions()) {
+        pos[i * column.size() + column.get(c)] = 1;
+      }
+    }
+    return new NDArray[] {m.create(caps, new Shape(column.size(), dim)), m.create(pos, new Shape(batch.size(), column.size()))};
   }
 
   /** Normalised embeddings of the evaluation views, one row per image. */
