@@ -34,7 +34,7 @@ class PackageDependenciesTest {
       Map.entry("persistence", Set.of("dataset", "evaluation", "error", "config")),
       Map.entry("index", Set.of("error")),
       Map.entry("index.solr", Set.of("index", "error")),
-      Map.entry("finetune", Set.of("finetune.onnx", "preprocess", "error")),
+      Map.entry("finetune", Set.of("finetune.onnx", "embedding", "engine", "model", "preprocess", "error")),
       Map.entry("api.grpc", Set.of("embedding", "evaluation", "dataset", "persistence", "preprocess", "index", "index.solr", "error", "config")));
 
   static final Pattern REF = Pattern.compile("dev\\.kagami\\.([a-z]+(?:\\.[a-z]+)*)\\.[A-Z]");
