@@ -580,7 +580,9 @@ public final class SolrVectorStore implements VectorStore {
     for (Filter.Clause c : filter.clauses()) {
       q.addFilterQuery(filterQuery(c));
     }
-    QueryResponse r = call("search in " + collection, () -> client.query(m.name(), q, SolrRequestMethod.POST));
+    // POST: a 512-dimension vector does not fit a URL comfortably
+    QueryResponse r = call("search in " + collection,
+        () -> client.query(m.name(), q, org.apache.solr.client.solrj.SolrRequest.METHOD.POST));
     List<Hit> hits = new ArrayList<>();
     for (SolrDocument d : r.getResults()) {
       float score = ((Number) d.getFirstValue("score")).floatValue();
@@ -588,10 +590,6 @@ public final class SolrVectorStore implements VectorStore {
       hits.add(new Hit((String) d.getFirstValue("id"), 2 * score - 1, metadata(d), (String) d.getFirstValue("img")));
     }
     return hits;
-  }
-
-  private static final class SolrRequestMethod {
-    static final org.apache.solr.client.solrj.SolrRequest.METHOD POST = org.apache.solr.client.solrj.SolrRequest.METHOD.POST;
   }
 
   @Override
