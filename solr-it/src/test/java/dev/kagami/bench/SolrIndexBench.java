@@ -69,6 +69,9 @@ public final class SolrIndexBench {
           IndexBench.measure(String.format(Locale.ROOT, "solrcloud ef=%-4d", ef), s, "bench", data);
         }
       }
+    } catch (Exception e) {
+      e.printStackTrace(); // the bench's own failure first: a failed shutdown below must not hide it
+      throw e;
     } finally {
       cluster.shutdown();
     }
