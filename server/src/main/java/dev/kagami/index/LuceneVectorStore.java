@@ -413,6 +413,12 @@ public final class LuceneVectorStore implements VectorStore {
     return info(require(name));
   }
 
+  @Override
+  public CollectionSpec spec(String name) {
+    Collection c = require(name);
+    return new CollectionSpec(c.name, c.dimension, c.model, c.quantization);
+  }
+
   private CollectionInfo info(Collection c) {
     try {
       IndexSearcher s = searcher(c);

@@ -35,6 +35,12 @@ public interface VectorStore extends AutoCloseable {
   CollectionInfo collection(String name);
 
   /**
+   * The dimension, model and quantization of the collection called {@code name} (or that the alias
+   * {@code name} points to), without counting items or sizing files: what a request needs before it runs.
+   */
+  CollectionSpec spec(String name);
+
+  /**
    * Points {@code alias} at {@code collection}, atomically: a search through the alias sees the old
    * collection or the new one, never neither. An alias cannot have a collection's name.
    */

@@ -135,25 +135,10 @@ class ImageTunerTest {
     }
   }
 
-  /** Accuracy of classifying each image by the nearest class text embedding. */
+  /** Accuracy of classifying each image by the nearest class text embedding (row c is class c). */
   static double zeroShot(float[][] classTexts, float[][] images, int[] labels) {
-    int right = 0;
-    for (int i = 0; i < images.length; i++) {
-      int best = -1;
-      double bestCos = Double.NEGATIVE_INFINITY;
-      for (int c = 0; c < classTexts.length; c++) {
-        double cos = 0;
-        for (int d = 0; d < images[i].length; d++) {
-          cos += classTexts[c][d] * images[i][d];
-        }
-        if (cos > bestCos) {
-          bestCos = cos;
-          best = c;
-        }
-      }
-      right += best == labels[i] ? 1 : 0;
-    }
-    return right / (double) images.length;
+    return nearestNeighbourAccuracy(classTexts, java.util.stream.IntStream.range(0, classTexts.length).toArray(), images,
+        labels);
   }
 
   /**

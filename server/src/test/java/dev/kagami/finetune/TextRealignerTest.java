@@ -36,23 +36,7 @@ class TextRealignerTest {
 
   /** Zero-shot accuracy: each image's class is the class whose prompt ("a photo of X.") is nearest. */
   static double zeroShot(float[][] prompts, List<float[]> images, List<Integer> labels) {
-    int right = 0;
-    for (int i = 0; i < images.size(); i++) {
-      int best = -1;
-      double bestCos = Double.NEGATIVE_INFINITY;
-      for (int c = 0; c < prompts.length; c++) {
-        double cos = 0;
-        for (int d = 0; d < prompts[c].length; d++) {
-          cos += prompts[c][d] * images.get(i)[d];
-        }
-        if (cos > bestCos) {
-          bestCos = cos;
-          best = c;
-        }
-      }
-      right += best == labels.get(i) ? 1 : 0;
-    }
-    return right / (double) images.size();
+    return ImageTunerTest.zeroShot(prompts, images.toArray(float[][]::new), labels.stream().mapToInt(Integer::intValue).toArray());
   }
 
   @Test

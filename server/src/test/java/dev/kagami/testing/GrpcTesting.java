@@ -2,6 +2,8 @@ package dev.kagami.testing;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.util.concurrent.CompletableFuture;
 
 /** Helpers for tests that make real gRPC calls. */
 public final class GrpcTesting {
@@ -16,5 +18,24 @@ public final class GrpcTesting {
     } catch (StatusRuntimeException e) {
       return e.getStatus().getCode();
     }
+  }
+
+  /** The response observer of a call with one reply (unary or client streaming), as a future. */
+  public static final class Reply<T> implements StreamObserver<T> {
+
+    public final CompletableFuture<T> future = new CompletableFuture<>();
+
+    @Override
+    public void onNext(T value) {
+      future.complete(value);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      future.completeExceptionally(t);
+    }
+
+    @Override
+    public void onCompleted() {}
   }
 }

@@ -35,6 +35,7 @@ import dev.kagami.error.KagamiException.FailedPrecondition;
 import dev.kagami.error.KagamiException.InvalidInput;
 import dev.kagami.error.KagamiException.NotFound;
 import dev.kagami.index.CollectionInfo;
+import dev.kagami.index.CollectionSpec;
 import dev.kagami.index.FieldValue;
 import dev.kagami.index.Filter;
 import dev.kagami.index.Hit;
@@ -92,7 +93,7 @@ public class SearchGrpcService extends SearchServiceGrpc.SearchServiceImplBase {
   }
 
   /** The loaded model of a collection; FAILED_PRECONDITION when it is not loaded or another is asked for. */
-  private ModelRuntime modelOf(CollectionInfo c, ModelRef asked) {
+  private ModelRuntime modelOf(CollectionSpec c, ModelRef asked) {
     String[] m = c.model().split("/", 2);
     if (!asked.getName().isEmpty() && (!asked.getName().equals(m[0])
         || (!asked.getVersion().isEmpty() && !asked.getVersion().equals(m[1])))) {
@@ -158,10 +159,10 @@ public class SearchGrpcService extends SearchServiceGrpc.SearchServiceImplBase {
     if (req.getItemsCount() == 0) {
       throw new InvalidInput("no items to upsert");
     }
-    return index.run(() -> index.store().collection(req.getCollection())).thenCompose(c -> upsertInto(c, req));
+    return index.run(() -> index.store().spec(req.getCollection())).thenCompose(c -> upsertInto(c, req));
   }
 
-  private CompletableFuture<UpsertResponse> upsertInto(CollectionInfo c, UpsertRequest req) {
+  private CompletableFuture<UpsertResponse> upsertInto(CollectionSpec c, UpsertRequest req) {
     ModelRuntime rt = modelOf(c, ModelRef.getDefaultInstance());
     List<Integer> imageIdx = new ArrayList<>();
     List<EmbedInput> imageInputs = new ArrayList<>();
@@ -314,7 +315,7 @@ public class SearchGrpcService extends SearchServiceGrpc.SearchServiceImplBase {
       Filter filter = filter(req.getFiltersList());
       // resolve the name (an alias, maybe) once: the query is embedded by that collection's model and run
       // against that collection, even if the alias switches meanwhile
-      return index.run(() -> index.store().collection(req.getCollection())).thenCompose(c -> {
+      return index.run(() -> index.store().spec(req.getCollection())).thenCompose(c -> {
         ModelRuntime rt = modelOf(c, req.getModel());
         CompletableFuture<float[]> query = switch (req.getQueryCase()) {
           case TEXT -> embedder.embed(rt.name(), rt.version(), List.of(EmbedInput.text(req.getText())), Deadlines.current())

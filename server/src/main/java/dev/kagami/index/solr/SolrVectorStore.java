@@ -6,6 +6,7 @@ import dev.kagami.error.KagamiException.FailedPrecondition;
 import dev.kagami.error.KagamiException.InvalidInput;
 import dev.kagami.error.KagamiException.NotFound;
 import dev.kagami.index.CollectionInfo;
+import dev.kagami.index.CollectionSpec;
 import dev.kagami.index.FieldValue;
 import dev.kagami.index.Filter;
 import dev.kagami.index.Hit;
@@ -339,6 +340,12 @@ public final class SolrVectorStore implements VectorStore {
   @Override
   public CollectionInfo collection(String name) {
     return info(require(name));
+  }
+
+  @Override
+  public CollectionSpec spec(String name) {
+    Meta m = require(name);
+    return new CollectionSpec(m.name(), m.dimension(), m.model(), Quantization.NONE);
   }
 
   private CollectionInfo info(Meta m) {

@@ -14,6 +14,7 @@ import dev.kagami.api.v1.SearchServiceGrpc;
 import dev.kagami.api.v1.SetAliasRequest;
 import dev.kagami.api.v1.UpsertRequest;
 import dev.kagami.api.v1.UpsertResponse;
+import dev.kagami.testing.GrpcTesting;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.stub.StreamObserver;
@@ -159,21 +160,9 @@ class ReadmeGrpcurlTest {
               blocking.createCollection(parse(c.json().get(0), CreateCollectionRequest.newBuilder(), tag).build()));
           case "SetAlias" -> blocking.setAlias(parse(c.json().get(0), SetAliasRequest.newBuilder(), tag).build());
           case "UpsertStream" -> {
-            CompletableFuture<UpsertResponse> done = new CompletableFuture<>();
-            StreamObserver<UpsertRequest> in = async.upsertStream(new StreamObserver<>() {
-              @Override
-              public void onNext(UpsertResponse r) {
-                done.complete(r);
-              }
-
-              @Override
-              public void onError(Throwable t) {
-                done.completeExceptionally(t);
-              }
-
-              @Override
-              public void onCompleted() {}
-            });
+            GrpcTesting.Reply<UpsertResponse> reply = new GrpcTesting.Reply<>();
+            CompletableFuture<UpsertResponse> done = reply.future;
+            StreamObserver<UpsertRequest> in = async.upsertStream(reply);
             for (String json : c.json()) {
               in.onNext(parse(json, UpsertRequest.newBuilder(), tag).build());
             }

@@ -115,23 +115,10 @@ class SearchGrpcServiceTest {
   void upsert_stream_applies_every_message() throws Exception {
     String col = "bulk-" + UUID.randomUUID().toString().substring(0, 8);
     search.createCollection(CreateCollectionRequest.newBuilder().setName(col).build());
-    CompletableFuture<UpsertResponse> done = new CompletableFuture<>();
+    GrpcTesting.Reply<UpsertResponse> reply = new GrpcTesting.Reply<>();
+    CompletableFuture<UpsertResponse> done = reply.future;
     StreamObserver<UpsertRequest> out = SearchServiceGrpc.newStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS)
-        .upsertStream(new StreamObserver<>() {
-          @Override
-          public void onNext(UpsertResponse r) {
-            done.complete(r);
-          }
-
-          @Override
-          public void onError(Throwable t) {
-            done.completeExceptionally(t);
-          }
-
-          @Override
-          public void onCompleted() {
-          }
-        });
+        .upsertStream(reply);
     byte[] png = Images.png(120, 90, Color.MAGENTA);
     for (int m = 0; m < 5; m++) {
       UpsertRequest.Builder b = UpsertRequest.newBuilder().setCollection(col);
