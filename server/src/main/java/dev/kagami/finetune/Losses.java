@@ -47,16 +47,38 @@ public final class Losses {
    * the image-to-text and text-to-image cross-entropies.
    */
   public static NDArray infoNce(NDArray images, NDArray texts, NDArray logScale) {
-    NDArray a = l2normalize(images);
-    NDArray b = l2normalize(texts);
-    NDArray scale = logScale.minimum(Math.log(MAX_LOGIT_SCALE)).exp();
-    NDArray logits = a.matMul(b.transpose()).mul(scale);
     int n = (int) images.getShape().get(0);
     int[] diag = new int[n];
     for (int i = 0; i < n; i++) {
       diag[i] = i;
     }
-    NDArray targets = oneHot(images.getManager(), diag, n, logits.getDataType());
+    return infoNce(images, texts, logScale, diag);
+  }
+
+  /**
+   * Symmetric InfoNCE where pairs of the same group are all positives (UniCL-style): image i and text j
+   * are a positive pair when {@code groups[i] == groups[j]}, with soft targets {@code 1/|P_i|} in both
+   * directions. With every group distinct this is {@link #infoNce(NDArray, NDArray, NDArray)}; with
+   * class-template captions it stops pushing an image away from its class-mates' captions.
+   */
+  public static NDArray infoNce(NDArray images, NDArray texts, NDArray logScale, int[] groups) {
+    NDArray a = l2normalize(images);
+    NDArray b = l2normalize(texts);
+    NDArray scale = logScale.minimum(Math.log(MAX_LOGIT_SCALE)).exp();
+    NDArray logits = a.matMul(b.transpose()).mul(scale);
+    int n = groups.length;
+    float[] t = new float[n * n];
+    for (int i = 0; i < n; i++) {
+      int count = 0;
+      for (int j = 0; j < n; j++) {
+        count += groups[i] == groups[j] ? 1 : 0;
+      }
+      for (int j = 0; j < n; j++) {
+        t[i * n + j] = groups[i] == groups[j] ? 1f / count : 0f;
+      }
+    }
+    // the same-group relation is symmetric, so the targets serve both directions
+    NDArray targets = images.getManager().create(t, new Shape(n, n)).toType(logits.getDataType(), false);
     return softCrossEntropy(logits, targets).add(softCrossEntropy(logits.transpose(), targets)).div(2);
   }
 

@@ -35,7 +35,8 @@ class PackageDependenciesTest {
       Map.entry("index", Set.of("error")),
       Map.entry("index.solr", Set.of("index", "error")),
       Map.entry("finetune", Set.of("finetune.onnx", "embedding", "engine", "model", "preprocess", "error")),
-      Map.entry("api.grpc", Set.of("embedding", "evaluation", "dataset", "persistence", "preprocess", "index", "index.solr", "error", "config")));
+      Map.entry("training", Set.of("finetune", "dataset", "evaluation", "embedding", "engine", "model", "preprocess", "persistence", "error", "config")),
+      Map.entry("api.grpc", Set.of("training", "embedding", "evaluation", "dataset", "persistence", "preprocess", "index", "index.solr", "error", "config")));
 
   static final Pattern REF = Pattern.compile("dev\\.kagami\\.([a-z]+(?:\\.[a-z]+)*)\\.[A-Z]");
 

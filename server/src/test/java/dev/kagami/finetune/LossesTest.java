@@ -93,6 +93,70 @@ class LossesTest {
   }
 
   @Test
+  void grouped_info_nce_matches_a_plain_java_reference_and_its_gradient() {
+    SplittableRandom r = new SplittableRandom(SEED + 4);
+    double[] texts = random(r, 4 * 6);
+    double[] images = random(r, 4 * 6);
+    int[] groups = {7, 3, 7, 5}; // images 0 and 2 share a group: each has two positive texts
+    checkGradient("grouped InfoNCE d/dimages", images, new Shape(4, 6), x -> {
+      NDManager m = x.getManager();
+      return Losses.infoNce(x, m.create(texts, new Shape(4, 6)), m.create(new double[] {Math.log(10)}, new Shape(1)), groups);
+    });
+    double[][] a = rows(images, 4, 6);
+    double[][] b = rows(texts, 4, 6);
+    double[][] logits = new double[4][4];
+    for (int i = 0; i < 4; i++) {
+      for (int j = 0; j < 4; j++) {
+        double dot = 0;
+        for (int d = 0; d < 6; d++) {
+          dot += a[i][d] * b[j][d];
+        }
+        logits[i][j] = 10 * dot;
+      }
+    }
+    double expected = 0;
+    for (int dir = 0; dir < 2; dir++) {
+      for (int i = 0; i < 4; i++) {
+        double norm = 0;
+        int positives = 0;
+        double sumPos = 0;
+        for (int j = 0; j < 4; j++) {
+          double z = dir == 0 ? logits[i][j] : logits[j][i];
+          norm += Math.exp(z);
+          if (groups[i] == groups[j]) {
+            positives++;
+            sumPos += z;
+          }
+        }
+        expected += -(sumPos / positives - Math.log(norm)) / 4 / 2;
+      }
+    }
+    try (NDManager m = manager.newSubManager()) {
+      double got = Losses.infoNce(m.create(images, new Shape(4, 6)), m.create(texts, new Shape(4, 6)),
+          m.create(new double[] {Math.log(10)}, new Shape(1)), groups).toDoubleArray()[0];
+      assertThat(got).isCloseTo(expected, within(1e-9));
+      double plain = Losses.infoNce(m.create(images, new Shape(4, 6)), m.create(texts, new Shape(4, 6)),
+          m.create(new double[] {Math.log(10)}, new Shape(1))).toDoubleArray()[0];
+      assertThat(got).isNotCloseTo(plain, within(1e-3));
+    }
+  }
+
+  /** Rows of a flat [n, d] array, each scaled to unit length. */
+  private static double[][] rows(double[] flat, int n, int d) {
+    double[][] out = new double[n][d];
+    for (int i = 0; i < n; i++) {
+      double norm = 0;
+      for (int k = 0; k < d; k++) {
+        norm += flat[i * d + k] * flat[i * d + k];
+      }
+      for (int k = 0; k < d; k++) {
+        out[i][k] = flat[i * d + k] / Math.sqrt(norm);
+      }
+    }
+    return out;
+  }
+
+  @Test
   void arc_margin_gradients_match_for_embeddings_and_proxies() {
     SplittableRandom r = new SplittableRandom(SEED + 1);
     double[] emb = random(r, 5 * 4);
