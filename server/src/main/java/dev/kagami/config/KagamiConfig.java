@@ -21,6 +21,23 @@ public interface KagamiConfig {
 
   Index index();
 
+  FineTune finetune();
+
+  /** Fine-tuning runs. */
+  interface FineTune {
+    /** Folder of the runs' working state (checkpoints, best weights), one sub-folder per run. */
+    @WithDefault("data/runs")
+    Path runs();
+
+    /** Runs that may wait for the one training thread; beyond this, RESOURCE_EXHAUSTED. */
+    @WithDefault("4")
+    int queuedRuns();
+
+    /** Resume the runs that were queued or running when the server stopped. */
+    @WithDefault("true")
+    boolean resumeOnStart();
+  }
+
   /** The embedded vector index and the kept images. */
   interface Index {
     /** Folder of the Lucene collections. */

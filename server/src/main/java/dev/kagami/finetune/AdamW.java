@@ -72,8 +72,22 @@ public final class AdamW implements AutoCloseable {
     return group.learningRate() * schedule.factor(step);
   }
 
-  /** Applies one update from the parameters' current gradients, then zeroes them. */
+  /**
+   * Applies one update from the parameters' current gradients, then zeroes them. Runs with PyTorch's grad
+   * mode off (in-place updates of leaves that require gradients are refused otherwise): the mode is per
+   * thread, and a thread that never ran DJL's engine start-up has it on.
+   */
   public StepInfo step() {
+    boolean grad = ai.djl.pytorch.jni.JniUtils.isGradMode();
+    ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+    try {
+      return update();
+    } finally {
+      ai.djl.pytorch.jni.JniUtils.setGradMode(grad);
+    }
+  }
+
+  private StepInfo update() {
     List<NDArray> grads = new ArrayList<>();
     double sq = 0;
     for (Group g : groups) {
@@ -118,6 +132,62 @@ public final class AdamW implements AutoCloseable {
     }
     return new StepInfo(step, norm, factor);
   }
+
+  /**
+   * Writes the optimiser's state (step count, and each parameter's moments in group order) so that a run
+   * can resume where it stopped. Parameter values are not included: the caller saves them.
+   */
+  public void writeState(java.io.DataOutputStream out) throws java.io.IOException {
+    out.writeInt(STATE_MAGIC);
+    out.writeInt(step);
+    for (Group g : groups) {
+      for (NDArray p : g.parameters()) {
+        NDArray[] mv = moments.get(p);
+        long n = p.getShape().size();
+        out.writeLong(n);
+        for (int k = 0; k < 2; k++) {
+          float[] values = mv == null ? new float[(int) n]
+              : mv[k].toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+          for (float f : values) {
+            out.writeFloat(f);
+          }
+        }
+      }
+    }
+  }
+
+  /** Restores what {@link #writeState} wrote, for the same groups and parameter shapes. */
+  public void readState(java.io.DataInputStream in) throws java.io.IOException {
+    if (in.readInt() != STATE_MAGIC) {
+      throw new java.io.IOException("not an AdamW state");
+    }
+    int savedStep = in.readInt();
+    for (Group g : groups) {
+      for (NDArray p : g.parameters()) {
+        long n = in.readLong();
+        if (n != p.getShape().size()) {
+          throw new java.io.IOException("AdamW state of group " + g.name() + " has " + n + " values for a parameter of "
+              + p.getShape().size());
+        }
+        NDArray[] mv = new NDArray[2];
+        for (int k = 0; k < 2; k++) {
+          float[] values = new float[(int) n];
+          for (int i = 0; i < n; i++) {
+            values[i] = in.readFloat();
+          }
+          mv[k] = state.create(values, p.getShape()).toType(p.getDataType(), false);
+        }
+        NDArray[] old = moments.put(p, mv);
+        if (old != null) {
+          old[0].close();
+          old[1].close();
+        }
+      }
+    }
+    step = savedStep;
+  }
+
+  private static final int STATE_MAGIC = 0x4B41444D; // "KADM"
 
   /** Steps taken so far. */
   public int steps() {

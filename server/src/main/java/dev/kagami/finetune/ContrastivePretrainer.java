@@ -113,10 +113,10 @@ public final class ContrastivePretrainer {
           }
           int epoch = step / perEpoch;
           if (epoch != orderEpoch) {
-            order = permutation(examples.size(), new SplittableRandom(mix(cfg.seed(), -1 - epoch)));
+            order = Seeds.permutation(examples.size(), new SplittableRandom(Seeds.mix(cfg.seed(), -1 - epoch)));
             orderEpoch = epoch;
           }
-          SplittableRandom rnd = new SplittableRandom(mix(cfg.seed(), step));
+          SplittableRandom rnd = new SplittableRandom(Seeds.mix(cfg.seed(), step));
           double lr = opt.learningRate(groups.get(0));
           int n = cfg.batchSize();
           float[] px = new float[n * transform.tensorLength()];
@@ -148,27 +148,5 @@ public final class ContrastivePretrainer {
       logScale = Math.min(scale.getFloat(), Math.log(Losses.MAX_LOGIT_SCALE));
     }
     return log;
-  }
-
-  /** A seed for stream {@code k} of a run seeded {@code seed} (SplitMix64's finaliser). */
-  static long mix(long seed, long k) {
-    long z = seed + 0x9E3779B97F4A7C15L * (k + 1);
-    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-    return z ^ (z >>> 31);
-  }
-
-  static int[] permutation(int n, SplittableRandom rnd) {
-    int[] a = new int[n];
-    for (int i = 0; i < n; i++) {
-      a[i] = i;
-    }
-    for (int i = n - 1; i > 0; i--) {
-      int j = rnd.nextInt(i + 1);
-      int t = a[i];
-      a[i] = a[j];
-      a[j] = t;
-    }
-    return a;
   }
 }

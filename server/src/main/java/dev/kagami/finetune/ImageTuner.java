@@ -91,16 +91,26 @@ public final class ImageTuner {
   /** GPR-FT: trains in place with ArcMargin only; returns the per-step log. */
   public List<StepLog> train(List<Example> examples, int classes, Config cfg, Consumer<StepLog> progress,
       BooleanSupplier cancelled) {
-    return train(examples, classes, new float[0][], cfg, progress, cancelled);
+    return train(examples, classes, new float[0][], cfg, TrainingSession.of(progress, cancelled));
+  }
+
+  public List<StepLog> train(List<Example> examples, int classes, float[][] captionEmbeddings, Config cfg,
+      Consumer<StepLog> progress, BooleanSupplier cancelled) {
+    return train(examples, classes, captionEmbeddings, cfg, TrainingSession.of(progress, cancelled));
   }
 
   /**
    * Trains in place; with {@code cfg.captionWeight() > 0} (MCIP) each batch adds Multi-Caption ArcMargin of
    * its images against the captions of the batch ({@code captionEmbeddings}: frozen, normalised text
-   * embeddings, indexed by {@link Example#captions()}). Returns the per-step log.
+   * embeddings, indexed by {@link Example#captions()}). The session validates every
+   * {@link TrainingSession#validateEvery()} steps (and before the first), may stop the loop early, and a
+   * checkpoint is written after each validation; if the session's checkpoint folder holds one, training
+   * resumes from it (the caller loads the tower from {@link Checkpoint#towerFile}). Epoch {@code e}'s order
+   * and step {@code s}'s augmentation come from {@code (seed, e)} and {@code (seed, s)}, so a resumed run
+   * computes what an uninterrupted one does. Returns the log of the steps run by this call.
    */
   public List<StepLog> train(List<Example> examples, int classes, float[][] captionEmbeddings, Config cfg,
-      Consumer<StepLog> progress, BooleanSupplier cancelled) {
+      TrainingSession session) {
     if (cfg.captionWeight() > 0 && captionEmbeddings.length == 0) {
       throw new InvalidInput("MCIP needs caption embeddings (caption weight " + cfg.captionWeight() + ")");
     }
@@ -123,54 +133,76 @@ public final class ImageTuner {
     }
     int total = perEpoch * cfg.epochs();
     List<StepLog> log = new ArrayList<>();
-    SplittableRandom rnd = new SplittableRandom(cfg.seed());
+    java.util.Optional<Checkpoint.State> resumed = Checkpoint.read(session.checkpointDir());
     try (NDManager m = engine.newBaseManager()) {
-      NDArray proxies = classMeans(m, examples, classes);
+      NDArray proxies = resumed.isPresent()
+          ? m.create(resumed.get().extras().get(0), new Shape(classes, resumed.get().extras().get(0).length / classes))
+          : classMeans(m, examples, classes);
       proxies.setRequiresGradient(true);
       List<NDArray> backbone = tower.trainableParameters().stream().map(Parameter::getArray).toList();
       List<AdamW.Group> groups = List.of(new AdamW.Group("backbone", backbone, cfg.learningRate(), cfg.weightDecay()),
           new AdamW.Group("proxies", List.of(proxies), cfg.learningRate() * cfg.proxyLrMultiplier(), 0));
       try (AdamW opt = new AdamW(m, groups, 0.9, 0.999, 1e-8, cfg.maxGradNorm(),
           new CosineSchedule(Math.min(cfg.warmupSteps(), total), total, 0))) {
-        int step = 0;
-        for (int epoch = 0; epoch < cfg.epochs(); epoch++) {
-          int[] order = shuffled(examples.size(), rnd);
-          for (int b = 0; b < perEpoch; b++) {
-            if (cancelled.getAsBoolean()) {
-              throw new Cancelled("fine-tuning cancelled at step " + step + " of " + total);
-            }
-            double lr = opt.learningRate(groups.get(0));
-            int[] labels = new int[cfg.batchSize()];
-            float[] px = new float[cfg.batchSize() * transform.tensorLength()];
-            List<Example> batchExamples = new ArrayList<>(cfg.batchSize());
-            for (int i = 0; i < cfg.batchSize(); i++) {
-              Example e = examples.get(order[b * cfg.batchSize() + i]);
-              batchExamples.add(e);
-              labels[i] = e.label();
-              transform.apply(augment.train(e.image(), rnd), px, i * transform.tensorLength());
-            }
-            double loss;
-            try (NDManager batch = m.newSubManager()) {
-              NDArray images = batch.create(px, new Shape(cfg.batchSize(), 3, transform.size(), transform.size()));
-              try (GradientCollector gc = engine.newGradientCollector()) {
-                NDArray emb = tower.forward(images);
-                NDArray l = Losses.arcMargin(emb, proxies, labels, Losses.S, Losses.M);
-                if (cfg.captionWeight() > 0) {
-                  NDArray[] captions = batchCaptions(batch, batchExamples, captionEmbeddings);
-                  if (captions != null) {
-                    NDArray mc = Losses.multiCaptionArcMargin(emb, captions[0], captions[1], Losses.S, Losses.M, 0);
-                    l = l.mul((float) (1 - cfg.captionWeight())).add(mc.mul((float) cfg.captionWeight()));
-                  }
+        resumed.ifPresent(st -> {
+          Checkpoint.restore(st, opt);
+          session.restore(st.session());
+        });
+        int step = resumed.map(Checkpoint.State::step).orElse(0);
+        boolean go = true;
+        if (step == 0 && session.validateEvery() > 0) {
+          go = session.validate(0);
+        }
+        int[] order = null;
+        int orderEpoch = -1;
+        while (go && step < total) {
+          if (session.cancelled()) {
+            throw new Cancelled("fine-tuning cancelled at step " + step + " of " + total);
+          }
+          int epoch = step / perEpoch;
+          if (epoch != orderEpoch) {
+            order = Seeds.permutation(examples.size(), new SplittableRandom(Seeds.mix(cfg.seed(), -1 - epoch)));
+            orderEpoch = epoch;
+          }
+          SplittableRandom rnd = new SplittableRandom(Seeds.mix(cfg.seed(), step));
+          int b = step % perEpoch;
+          double lr = opt.learningRate(groups.get(0));
+          int[] labels = new int[cfg.batchSize()];
+          float[] px = new float[cfg.batchSize() * transform.tensorLength()];
+          List<Example> batchExamples = new ArrayList<>(cfg.batchSize());
+          for (int i = 0; i < cfg.batchSize(); i++) {
+            Example e = examples.get(order[b * cfg.batchSize() + i]);
+            batchExamples.add(e);
+            labels[i] = e.label();
+            transform.apply(augment.train(e.image(), rnd), px, i * transform.tensorLength());
+          }
+          double loss;
+          try (NDManager batch = m.newSubManager()) {
+            NDArray images = batch.create(px, new Shape(cfg.batchSize(), 3, transform.size(), transform.size()));
+            try (GradientCollector gc = engine.newGradientCollector()) {
+              NDArray emb = tower.forward(images);
+              NDArray l = Losses.arcMargin(emb, proxies, labels, Losses.S, Losses.M);
+              if (cfg.captionWeight() > 0) {
+                NDArray[] captions = batchCaptions(batch, batchExamples, captionEmbeddings);
+                if (captions != null) {
+                  NDArray mc = Losses.multiCaptionArcMargin(emb, captions[0], captions[1], Losses.S, Losses.M, 0);
+                  l = l.mul((float) (1 - cfg.captionWeight())).add(mc.mul((float) cfg.captionWeight()));
                 }
-                gc.backward(l);
-                loss = l.getFloat();
               }
+              gc.backward(l);
+              loss = l.getFloat();
             }
-            AdamW.StepInfo info = opt.step();
-            step++;
-            StepLog s = new StepLog(step, total, loss, lr, info.gradNorm());
-            log.add(s);
-            progress.accept(s);
+          }
+          AdamW.StepInfo info = opt.step();
+          step++;
+          StepLog s = new StepLog(step, total, loss, lr, info.gradNorm());
+          log.add(s);
+          session.step(s);
+          if (session.validateEvery() > 0 && (step % session.validateEvery() == 0 || step == total)) {
+            go = session.validate(step);
+            if (session.checkpointDir() != null) {
+              Checkpoint.write(session.checkpointDir(), step, tower, List.of(proxies), opt, session.state());
+            }
           }
         }
       }
@@ -249,19 +281,5 @@ public final class ImageTuner {
       }
     }
     return Losses.l2normalize(m.create(means, new Shape(classes, dim)));
-  }
-
-  private static int[] shuffled(int n, SplittableRandom rnd) {
-    int[] a = new int[n];
-    for (int i = 0; i < n; i++) {
-      a[i] = i;
-    }
-    for (int i = n - 1; i > 0; i--) {
-      int j = rnd.nextInt(i + 1);
-      int t = a[i];
-      a[i] = a[j];
-      a[j] = t;
-    }
-    return a;
   }
 }

@@ -73,62 +73,82 @@ public final class TextRealigner {
 
   public List<ImageTuner.StepLog> train(List<Example> examples, Config cfg, Consumer<ImageTuner.StepLog> progress,
       BooleanSupplier cancelled) {
+    return train(examples, cfg, TrainingSession.of(progress, cancelled));
+  }
+
+  /**
+   * Trains the text tower in place. Validation, early stopping, checkpoints and resuming work as in
+   * {@link ImageTuner#train(List, int, float[][], ImageTuner.Config, TrainingSession)}; the checkpoint also
+   * keeps the logit scale. Returns the log of the steps run by this call.
+   */
+  public List<ImageTuner.StepLog> train(List<Example> examples, Config cfg, TrainingSession session) {
     int perEpoch = examples.size() / cfg.batchSize();
     if (perEpoch < 1) {
       throw new InvalidInput(examples.size() + " images are fewer than one batch of " + cfg.batchSize());
     }
     int dim = examples.get(0).imageEmbedding().length;
     int total = perEpoch * cfg.epochs();
-    SplittableRandom rnd = new SplittableRandom(cfg.seed());
     List<ImageTuner.StepLog> log = new ArrayList<>();
+    java.util.Optional<Checkpoint.State> resumed = Checkpoint.read(session.checkpointDir());
     try (NDManager m = engine.newBaseManager()) {
-      NDArray scale = m.create(new float[] {(float) logScale});
+      NDArray scale = m.create(resumed.isPresent() ? resumed.get().extras().get(0) : new float[] {(float) logScale});
       scale.setRequiresGradient(true);
       List<NDArray> text = tower.trainableParameters().stream().map(Parameter::getArray).toList();
       List<AdamW.Group> groups = List.of(new AdamW.Group("text", text, cfg.learningRate(), cfg.weightDecay()),
           new AdamW.Group("logit-scale", List.of(scale), cfg.learningRate(), 0));
       try (AdamW opt = new AdamW(m, groups, 0.9, 0.98, 1e-6, cfg.maxGradNorm(),
           new CosineSchedule(Math.min(cfg.warmupSteps(), total), total, 0))) {
-        int step = 0;
-        for (int epoch = 0; epoch < cfg.epochs(); epoch++) {
-          int[] order = new int[examples.size()];
-          for (int i = 0; i < order.length; i++) {
-            order[i] = i;
+        resumed.ifPresent(st -> {
+          Checkpoint.restore(st, opt);
+          session.restore(st.session());
+        });
+        int step = resumed.map(Checkpoint.State::step).orElse(0);
+        boolean go = true;
+        if (step == 0 && session.validateEvery() > 0) {
+          go = session.validate(0);
+        }
+        int[] order = null;
+        int orderEpoch = -1;
+        while (go && step < total) {
+          if (session.cancelled()) {
+            throw new Cancelled("re-alignment cancelled at step " + step + " of " + total);
           }
-          for (int i = order.length - 1; i > 0; i--) {
-            int j = rnd.nextInt(i + 1);
-            int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
+          int epoch = step / perEpoch;
+          if (epoch != orderEpoch) {
+            order = Seeds.permutation(examples.size(), new SplittableRandom(Seeds.mix(cfg.seed(), -1 - epoch)));
+            orderEpoch = epoch;
           }
-          for (int b = 0; b < perEpoch; b++) {
-            if (cancelled.getAsBoolean()) {
-              throw new Cancelled("re-alignment cancelled at step " + step + " of " + total);
+          SplittableRandom rnd = new SplittableRandom(Seeds.mix(cfg.seed(), step));
+          int b = step % perEpoch;
+          double lr = opt.learningRate(groups.get(0));
+          float[] img = new float[cfg.batchSize() * dim];
+          long[] ids = new long[cfg.batchSize() * contextLength];
+          for (int i = 0; i < cfg.batchSize(); i++) {
+            Example e = examples.get(order[b * cfg.batchSize() + i]);
+            System.arraycopy(e.imageEmbedding(), 0, img, i * dim, dim);
+            long[] caption = e.captions().get(rnd.nextInt(e.captions().size()));
+            System.arraycopy(caption, 0, ids, i * contextLength, contextLength);
+          }
+          double loss;
+          try (NDManager batch = m.newSubManager()) {
+            NDArray images = batch.create(img, new Shape(cfg.batchSize(), dim));
+            NDArray tokens = batch.create(ids, new Shape(cfg.batchSize(), contextLength));
+            try (GradientCollector gc = engine.newGradientCollector()) {
+              NDArray l = Losses.infoNce(images, tower.forward(tokens), scale);
+              gc.backward(l);
+              loss = l.getFloat();
             }
-            double lr = opt.learningRate(groups.get(0));
-            float[] img = new float[cfg.batchSize() * dim];
-            long[] ids = new long[cfg.batchSize() * contextLength];
-            for (int i = 0; i < cfg.batchSize(); i++) {
-              Example e = examples.get(order[b * cfg.batchSize() + i]);
-              System.arraycopy(e.imageEmbedding(), 0, img, i * dim, dim);
-              long[] caption = e.captions().get(rnd.nextInt(e.captions().size()));
-              System.arraycopy(caption, 0, ids, i * contextLength, contextLength);
+          }
+          AdamW.StepInfo info = opt.step();
+          step++;
+          ImageTuner.StepLog s = new ImageTuner.StepLog(step, total, loss, lr, info.gradNorm());
+          log.add(s);
+          session.step(s);
+          if (session.validateEvery() > 0 && (step % session.validateEvery() == 0 || step == total)) {
+            go = session.validate(step);
+            if (session.checkpointDir() != null) {
+              Checkpoint.write(session.checkpointDir(), step, tower, List.of(scale), opt, session.state());
             }
-            double loss;
-            try (NDManager batch = m.newSubManager()) {
-              NDArray images = batch.create(img, new Shape(cfg.batchSize(), dim));
-              NDArray tokens = batch.create(ids, new Shape(cfg.batchSize(), contextLength));
-              try (GradientCollector gc = engine.newGradientCollector()) {
-                NDArray l = Losses.infoNce(images, tower.forward(tokens), scale);
-                gc.backward(l);
-                loss = l.getFloat();
-              }
-            }
-            AdamW.StepInfo info = opt.step();
-            step++;
-            ImageTuner.StepLog s = new ImageTuner.StepLog(step, total, loss, lr, info.gradNorm());
-            log.add(s);
-            progress.accept(s);
           }
         }
       }

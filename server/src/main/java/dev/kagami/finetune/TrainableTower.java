@@ -40,6 +40,11 @@ public final class TrainableTower implements AutoCloseable {
 
   /** Loads {@code file} (a TorchScript module) and marks the parameters whose names pass {@code trains}. */
   public static TrainableTower load(Path file, Predicate<String> trains) {
+    return select(file, names -> trains);
+  }
+
+  /** Loads {@code file} and marks the parameters chosen by {@code selector}, which sees every parameter name first. */
+  public static TrainableTower select(Path file, java.util.function.Function<List<String>, Predicate<String>> selector) {
     String name = file.getFileName().toString().replaceFirst("\\.pt$", "");
     Model model = Model.newInstance(name, "PyTorch");
     try {
@@ -49,6 +54,7 @@ public final class TrainableTower implements AutoCloseable {
       throw new InvalidModelPackage("cannot load " + file + " for training: " + e.getMessage(), e);
     }
     TrainableTower t = new TrainableTower(model, (PtSymbolBlock) model.getBlock());
+    Predicate<String> trains = selector.apply(t.block.getParameters().keys());
     for (Pair<String, Parameter> p : t.block.getParameters()) {
       boolean on = trains.test(p.getKey());
       p.getValue().getArray().setRequiresGradient(on);
@@ -77,6 +83,21 @@ public final class TrainableTower implements AutoCloseable {
       }
       java.util.regex.Matcher m = java.util.regex.Pattern.compile("transformer\\.resblocks\\.(\\d+)\\.").matcher(n);
       return m.find() && Integer.parseInt(m.group(1)) >= totalBlocks - blocks;
+    };
+  }
+
+  /** The last {@code blocks} transformer blocks of whatever depth the tower has (see {@link #lastBlocks(int, int)}). */
+  public static java.util.function.Function<List<String>, Predicate<String>> lastBlocksOf(int blocks) {
+    return names -> {
+      int total = 0;
+      java.util.regex.Pattern p = java.util.regex.Pattern.compile("transformer\\.resblocks\\.(\\d+)\\.");
+      for (String n : names) {
+        java.util.regex.Matcher m = p.matcher(n);
+        if (m.find()) {
+          total = Math.max(total, Integer.parseInt(m.group(1)) + 1);
+        }
+      }
+      return lastBlocks(blocks, total);
     };
   }
 
@@ -109,7 +130,13 @@ public final class TrainableTower implements AutoCloseable {
    * CLIP towers have no dropout or batch statistics, so both modes compute the same function.
    */
   public NDArray embed(NDArray input) {
-    return forward(input).stopGradient();
+    boolean grad = JniUtils.isGradMode();
+    JniUtils.setGradMode(false); // no autograd graph for validation passes, on any thread
+    try {
+      return forward(input).stopGradient();
+    } finally {
+      JniUtils.setGradMode(grad);
+    }
   }
 
   /** Writes the module, with its current weights, as a TorchScript file that DJL and torch.jit.load read. */

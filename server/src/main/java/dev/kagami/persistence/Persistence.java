@@ -18,6 +18,7 @@ public class Persistence {
 
   private final DatasetRepository datasets;
   private final ReportRepository reports;
+  private final RunRepository runs;
 
   public Persistence(KagamiConfig config, @Any InjectableInstance<AgroalDataSource> dataSources) {
     String db = config.persistence().database();
@@ -28,6 +29,7 @@ public class Persistence {
     };
     this.datasets = new DatasetRepository(ds, new ImageRefResolver());
     this.reports = new ReportRepository(ds);
+    this.runs = new RunRepository(ds);
   }
 
   @Produces
@@ -38,5 +40,10 @@ public class Persistence {
   @Produces
   public ReportRepository reports() {
     return reports;
+  }
+
+  @Produces
+  public RunRepository runs() {
+    return runs;
   }
 }

@@ -16,7 +16,6 @@ import dev.kagami.preprocess.ClipImageTransform;
 import dev.kagami.preprocess.ClipTokenizer;
 import dev.kagami.preprocess.ImageDecoder;
 import dev.kagami.preprocess.ImageLimits;
-import dev.kagami.preprocess.PilBicubic;
 import dev.kagami.preprocess.RgbImage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -134,7 +133,7 @@ public final class TrainDefaultCommand {
       }
       IntStream.range(0, all.size()).parallel().forEach(i -> {
         DatasetItem it = all.get(i);
-        RgbImage img = shrink(decoder.decode(it.source().read()), keep);
+        RgbImage img = FineTuneRunner.shrink(decoder.decode(it.source().read()), keep);
         ex[i] = i < fmTrain.size()
             ? new ContrastivePretrainer.Example(img, classCaptions.get(fm.classId(it.label())), fm.classId(it.label()))
             : new ContrastivePretrainer.Example(img, ocCaps[i - fmTrain.size()], -1 - i); // each clip art its own group
@@ -168,16 +167,5 @@ public final class TrainDefaultCommand {
           Optional.of(textual), description);
       System.out.printf(Locale.ROOT, "wrote %s (ONNX vs TorchScript parity %.6f)%n", r.pkg().directory(), r.parity());
     }
-  }
-
-  /** The image scaled down (never up) so its shorter side is {@code side}: the training view's resize input. */
-  static RgbImage shrink(RgbImage img, int side) {
-    int s = Math.min(img.width(), img.height());
-    if (s <= side) {
-      return img;
-    }
-    int w = (int) Math.max(side, Math.round((double) img.width() * side / s));
-    int h = (int) Math.max(side, Math.round((double) img.height() * side / s));
-    return PilBicubic.resize(img, w, h);
   }
 }

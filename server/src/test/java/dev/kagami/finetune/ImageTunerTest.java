@@ -17,12 +17,12 @@ import org.junit.jupiter.api.Test;
  * direction) under nuisances (grey levels, stripe period and phase). Training must lower the loss and separate
  * held-out images of different classes better than the untrained tower does.
  */
-class ImageTunerTest {
+public class ImageTunerTest {
 
   static final long SEED = Long.getLong("kagami.test.seed", 21L);
 
   /** Class 0 horizontal stripes, 1 vertical, 2 diagonal, 3 checks; grey levels, period and phase random. */
-  static RgbImage pattern(int cls, SplittableRandom r) {
+  public static RgbImage pattern(int cls, SplittableRandom r) {
     int size = 64;
     int fgLevel = 128 + r.nextInt(128);
     int bgLevel = r.nextInt(100);

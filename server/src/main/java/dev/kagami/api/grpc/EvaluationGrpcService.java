@@ -9,14 +9,12 @@ import dev.kagami.api.v1.Kpi;
 import dev.kagami.api.v1.ListReportsRequest;
 import dev.kagami.api.v1.ListReportsResponse;
 import dev.kagami.api.v1.Report;
-import dev.kagami.config.KagamiConfig;
 import dev.kagami.dataset.ImportProgress;
 import dev.kagami.dataset.Split;
 import dev.kagami.embedding.ModelRegistry;
 import dev.kagami.embedding.ModelRuntime;
 import dev.kagami.error.KagamiException.InvalidInput;
 import dev.kagami.error.KagamiException.NotFound;
-import dev.kagami.evaluation.EmbeddingCache;
 import dev.kagami.evaluation.EvaluationReport;
 import dev.kagami.evaluation.Evaluator;
 import dev.kagami.evaluation.PromptTemplates;
@@ -24,19 +22,14 @@ import dev.kagami.evaluation.ReportComparison;
 import dev.kagami.persistence.DatasetRepository;
 import dev.kagami.persistence.ReportRepository;
 import dev.kagami.persistence.StoredDataset;
+import dev.kagami.training.Evaluations;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.common.annotation.Blocking;
-import jakarta.annotation.PreDestroy;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.ConcurrentHashMap;
 
 /** kagami.v1.EvaluationService: evaluations run as jobs, stream progress, and are stored as reports. */
 @GrpcService
@@ -46,16 +39,15 @@ public class EvaluationGrpcService extends EvaluationServiceGrpc.EvaluationServi
   private final DatasetRepository datasets;
   private final ReportRepository reports;
   private final JobExecutor jobs;
-  private final Path cacheDir;
-  private final Map<String, EmbeddingCache> caches = new ConcurrentHashMap<>();
+  private final Evaluations evaluations;
 
   public EvaluationGrpcService(ModelRegistry models, DatasetRepository datasets, ReportRepository reports, JobExecutor jobs,
-      KagamiConfig config) {
+      Evaluations evaluations) {
     this.models = models;
     this.datasets = datasets;
     this.reports = reports;
     this.jobs = jobs;
-    this.cacheDir = config.evaluation().embeddingCache();
+    this.evaluations = evaluations;
   }
 
   @Override
@@ -109,9 +101,7 @@ public class EvaluationGrpcService extends EvaluationServiceGrpc.EvaluationServi
           call.onNext(EvaluateProgress.newBuilder().setStage(stage).setDone(done).setTotal(total).build());
         }
       };
-      EmbeddingCache cache = cache(model);
-      EvaluationReport r = new Evaluator(model, cache).evaluate(d.dataset(), d.splits(), split, d.spec().seed(), options, progress);
-      reports.save(r);
+      EvaluationReport r = evaluations.evaluate(model, d, split, options, progress);
       synchronized (call) {
         call.onNext(EvaluateProgress.newBuilder().setStage("done").setDone(r.images()).setTotal(r.images())
             .setReport(ReportMapping.report(r, true)).build());
@@ -124,16 +114,6 @@ public class EvaluationGrpcService extends EvaluationServiceGrpc.EvaluationServi
         }
       }
     }
-  }
-
-  private EmbeddingCache cache(ModelRuntime model) {
-    return caches.computeIfAbsent(model.name() + "/" + model.version() + "/" + model.imageTowerId(), k -> {
-      try {
-        return EmbeddingCache.open(EmbeddingCache.fileFor(cacheDir, model), model.dimension());
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot open the embedding cache: " + e.getMessage(), e);
-      }
-    });
   }
 
   @Override
@@ -161,10 +141,5 @@ public class EvaluationGrpcService extends EvaluationServiceGrpc.EvaluationServi
   @Blocking // JDBC: runs on a worker thread, never on the event loop
   public void compareReports(CompareReportsRequest req, StreamObserver<dev.kagami.api.v1.ReportComparison> out) {
     Replies.now(out, () -> ReportMapping.comparison(ReportComparison.of(find(req.getBeforeId()), find(req.getAfterId()))));
-  }
-
-  @PreDestroy
-  void close() {
-    caches.values().forEach(EmbeddingCache::close);
   }
 }

@@ -1,0 +1,171 @@
+package dev.kagami.persistence;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/** Fine-tuning runs and their validation history (tables {@code finetune_runs}, {@code finetune_run_history}). */
+public final class RunRepository {
+
+  private static final TypeReference<Map<String, Double>> DOUBLES = new TypeReference<>() {};
+  private static final String COLUMNS = "id, created_at, updated_at, state, config, seed, dataset, base_model, stage, step, "
+      + "total_steps, result_model, base_report_id, tuned_report_id, error, timings";
+
+  private final DataSource ds;
+  private final ObjectMapper json = new ObjectMapper();
+
+  public RunRepository(DataSource ds) {
+    this.ds = ds;
+  }
+
+  /** Stores a new run (its history is not written here). */
+  public void create(StoredRun r) {
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
+        "INSERT INTO finetune_runs (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
+      ps.setString(1, r.id());
+      ps.setTimestamp(2, Timestamp.from(r.createdAt()));
+      ps.setTimestamp(3, Timestamp.from(r.updatedAt()));
+      ps.setString(4, r.state());
+      ps.setString(5, r.config());
+      ps.setLong(6, r.seed());
+      ps.setString(7, r.dataset());
+      ps.setString(8, r.baseModel());
+      ps.setString(9, r.stage());
+      ps.setInt(10, r.step());
+      ps.setInt(11, r.totalSteps());
+      setNullable(ps, 12, r.resultModel());
+      setNullable(ps, 13, r.baseReportId());
+      setNullable(ps, 14, r.tunedReportId());
+      setNullable(ps, 15, truncate(r.error()));
+      ps.setString(16, json.writeValueAsString(r.timings()));
+      ps.executeUpdate();
+    } catch (SQLException | JsonProcessingException e) {
+      throw new IllegalStateException("cannot store run " + r.id() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Updates state, progress and outcome (everything but id, creation, configuration and history). */
+  public void update(StoredRun r) {
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
+        "UPDATE finetune_runs SET updated_at = ?, state = ?, stage = ?, step = ?, total_steps = ?, result_model = ?, "
+            + "base_report_id = ?, tuned_report_id = ?, error = ?, timings = ? WHERE id = ?")) {
+      ps.setTimestamp(1, Timestamp.from(r.updatedAt()));
+      ps.setString(2, r.state());
+      ps.setString(3, r.stage());
+      ps.setInt(4, r.step());
+      ps.setInt(5, r.totalSteps());
+      setNullable(ps, 6, r.resultModel());
+      setNullable(ps, 7, r.baseReportId());
+      setNullable(ps, 8, r.tunedReportId());
+      setNullable(ps, 9, truncate(r.error()));
+      ps.setString(10, json.writeValueAsString(r.timings()));
+      ps.setString(11, r.id());
+      if (ps.executeUpdate() != 1) {
+        throw new IllegalStateException("no run " + r.id());
+      }
+    } catch (SQLException | JsonProcessingException e) {
+      throw new IllegalStateException("cannot update run " + r.id() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Appends a point to a run's history. */
+  public void addPoint(String runId, StoredRun.Point p) {
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
+        "INSERT INTO finetune_run_history (run_id, seq, at, stage, step, loss, kpis, best) "
+            + "VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM finetune_run_history WHERE run_id = ?), ?, ?, ?, ?, ?, ?)")) {
+      ps.setString(1, runId);
+      ps.setString(2, runId);
+      ps.setTimestamp(3, Timestamp.from(p.at()));
+      ps.setString(4, p.stage());
+      ps.setInt(5, p.step());
+      if (p.loss() == null || !Double.isFinite(p.loss())) {
+        ps.setNull(6, Types.DOUBLE);
+      } else {
+        ps.setDouble(6, p.loss());
+      }
+      ps.setString(7, json.writeValueAsString(p.kpis()));
+      ps.setBoolean(8, p.best());
+      ps.executeUpdate();
+    } catch (SQLException | JsonProcessingException e) {
+      throw new IllegalStateException("cannot store the history of run " + runId + ": " + e.getMessage(), e);
+    }
+  }
+
+  public Optional<StoredRun> get(String id) {
+    List<StoredRun> r = query("WHERE id = ?", id, 1, true);
+    return r.isEmpty() ? Optional.empty() : Optional.of(r.get(0));
+  }
+
+  /** Runs, newest first, without their history. */
+  public List<StoredRun> list(int limit) {
+    return query("", null, limit, false);
+  }
+
+  /** Runs that were queued or running when the process stopped: the ones to resume. */
+  public List<StoredRun> unfinished() {
+    return query("WHERE state IN ('QUEUED', 'RUNNING')", null, 10_000, false);
+  }
+
+  private List<StoredRun> query(String where, String arg, int limit, boolean history) {
+    String sql = "SELECT " + COLUMNS + " FROM finetune_runs " + where + " ORDER BY created_at DESC, id";
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+      if (arg != null) {
+        ps.setString(1, arg);
+      }
+      ps.setMaxRows(Math.max(1, limit));
+      List<StoredRun> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          String id = rs.getString(1);
+          out.add(new StoredRun(id, rs.getTimestamp(2).toInstant(), rs.getTimestamp(3).toInstant(), rs.getString(4),
+              rs.getString(5), rs.getLong(6), rs.getString(7), rs.getString(8), rs.getString(9), rs.getInt(10),
+              rs.getInt(11), rs.getString(12), rs.getString(13), rs.getString(14), rs.getString(15),
+              json.readValue(rs.getString(16), DOUBLES), history ? history(c, id) : List.of()));
+        }
+      }
+      return out;
+    } catch (SQLException | JsonProcessingException e) {
+      throw new IllegalStateException("cannot read runs: " + e.getMessage(), e);
+    }
+  }
+
+  private List<StoredRun.Point> history(Connection c, String id) throws SQLException, JsonProcessingException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT at, stage, step, loss, kpis, best FROM finetune_run_history WHERE run_id = ? ORDER BY seq")) {
+      ps.setString(1, id);
+      List<StoredRun.Point> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          double loss = rs.getDouble(4);
+          out.add(new StoredRun.Point(rs.getTimestamp(1).toInstant(), rs.getString(2), rs.getInt(3),
+              rs.wasNull() ? null : loss, json.readValue(rs.getString(5), DOUBLES), rs.getBoolean(6)));
+        }
+      }
+      return out;
+    }
+  }
+
+  private static void setNullable(PreparedStatement ps, int i, String v) throws SQLException {
+    if (v == null) {
+      ps.setNull(i, Types.VARCHAR);
+    } else {
+      ps.setString(i, v);
+    }
+  }
+
+  private static String truncate(String s) {
+    return s == null || s.length() <= 4000 ? s : s.substring(0, 3997) + "...";
+  }
+}

@@ -1,0 +1,59 @@
+package dev.kagami.training;
+
+import dev.kagami.config.KagamiConfig;
+import dev.kagami.dataset.ImportProgress;
+import dev.kagami.dataset.Split;
+import dev.kagami.embedding.ModelRuntime;
+import dev.kagami.evaluation.EmbeddingCache;
+import dev.kagami.evaluation.EvaluationReport;
+import dev.kagami.evaluation.Evaluator;
+import dev.kagami.persistence.ReportRepository;
+import dev.kagami.persistence.StoredDataset;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Evaluates a model on a stored dataset and stores the report: the one place that owns the embedding
+ * caches (one open file per model version and image tower, shared by EvaluationService and fine-tuning
+ * runs, so each cache file has one writer).
+ */
+@ApplicationScoped
+public class Evaluations {
+
+  private final ReportRepository reports;
+  private final Path cacheDir;
+  private final Map<String, EmbeddingCache> caches = new ConcurrentHashMap<>();
+
+  public Evaluations(ReportRepository reports, KagamiConfig config) {
+    this.reports = reports;
+    this.cacheDir = config.evaluation().embeddingCache();
+  }
+
+  public EvaluationReport evaluate(ModelRuntime model, StoredDataset d, Split split, Evaluator.Options options,
+      ImportProgress progress) {
+    EvaluationReport r = new Evaluator(model, cache(model)).evaluate(d.dataset(), d.splits(), split, d.spec().seed(), options,
+        progress);
+    reports.save(r);
+    return r;
+  }
+
+  private EmbeddingCache cache(ModelRuntime model) {
+    return caches.computeIfAbsent(model.name() + "/" + model.version() + "/" + model.imageTowerId(), k -> {
+      try {
+        return EmbeddingCache.open(EmbeddingCache.fileFor(cacheDir, model), model.dimension());
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot open the embedding cache: " + e.getMessage(), e);
+      }
+    });
+  }
+
+  @PreDestroy
+  void close() {
+    caches.values().forEach(EmbeddingCache::close);
+  }
+}

@@ -1,0 +1,465 @@
+package dev.kagami.training;
+
+import dev.kagami.dataset.Dataset;
+import dev.kagami.dataset.DatasetItem;
+import dev.kagami.dataset.Split;
+import dev.kagami.dataset.Splits;
+import dev.kagami.error.KagamiException.InvalidInput;
+import dev.kagami.evaluation.Classification;
+import dev.kagami.evaluation.EvaluationReport;
+import dev.kagami.evaluation.Embeddings;
+import dev.kagami.evaluation.ImageRetrieval;
+import dev.kagami.evaluation.PromptTemplates;
+import dev.kagami.finetune.Checkpoint;
+import dev.kagami.finetune.ImageTuner;
+import dev.kagami.finetune.PseudoCaptions;
+import dev.kagami.finetune.TextRealigner;
+import dev.kagami.finetune.TrainableTower;
+import dev.kagami.finetune.TrainingSession;
+import dev.kagami.finetune.TunedPackageWriter;
+import dev.kagami.model.ModelPackage;
+import dev.kagami.preprocess.ClipImageTransform;
+import dev.kagami.preprocess.ClipTokenizer;
+import dev.kagami.preprocess.ImageDecoder;
+import dev.kagami.preprocess.PilBicubic;
+import dev.kagami.preprocess.RgbImage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.stream.IntStream;
+
+/**
+ * Runs one fine-tuning run to its end: the image stage (GPR-FT or MCIP), the optional re-alignment stage,
+ * the tuned package, and the before/after evaluation on the test split. Each stage validates at an
+ * interval on the validation split (image stage: image-to-image mAP; re-alignment: zero-shot accuracy),
+ * keeps its best weights by validation (never by test) and stops early when validation stops improving.
+ *
+ * <p>All state lives in the run's folder, so a run that stopped (crash, restart) resumes where it was:
+ * a finished stage leaves {@code <stage>/done} and its best weights ({@code <stage>/best-<step>.pt}); a
+ * stage in progress resumes from its last checkpoint ({@code <stage>/checkpoint}, see {@link Checkpoint}).
+ */
+public final class FineTuneRunner {
+
+  public static final String IMAGE = "image";
+  public static final String REALIGN = "realign";
+
+  /** Class-label captions, for LABEL_TEMPLATES and for images without captions of their own. */
+  static final List<String> LABEL_TEMPLATES = List.of("a photo of a {}.", "a picture of a {}.", "an image of a {}.", "a {}.");
+
+  /** What the run reports as it goes. */
+  public interface Listener {
+    void stage(String stage, int totalSteps);
+
+    void step(String stage, ImageTuner.StepLog s);
+
+    void validation(String stage, int step, Double loss, Map<String, Double> kpis, boolean best);
+  }
+
+  /** Evaluates a model package on the run's dataset (test split). */
+  public interface Evaluate {
+    EvaluationReport evaluate(String name, String version);
+  }
+
+  public record Result(String resultModel, double parity, Optional<EvaluationReport> base, Optional<EvaluationReport> tuned,
+      Map<String, Double> timings) {}
+
+  private final ImageDecoder decoder;
+  private final Path repository;
+
+  public FineTuneRunner(ImageDecoder decoder, Path repository) {
+    this.decoder = decoder;
+    this.repository = repository;
+  }
+
+  public Result run(RunSpec spec, ModelPackage base, Dataset dataset, Map<String, Split> splits, Path runDir, Listener listener,
+      BooleanSupplier cancelled, Optional<Evaluate> evaluate) {
+    Map<String, Double> timings = new LinkedHashMap<>();
+    long t0 = System.nanoTime();
+    List<DatasetItem> allTrain = Splits.select(dataset, splits, Split.TRAIN);
+    List<DatasetItem> train = spec.maxTrainImages() > 0 && allTrain.size() > spec.maxTrainImages()
+        ? evenly(allTrain, spec.maxTrainImages(), spec.seed()) : allTrain;
+    List<DatasetItem> val = Splits.select(dataset, splits, Split.VALIDATION);
+    if (train.size() < spec.batchSize()) {
+      throw new InvalidInput("dataset " + dataset.name() + " has " + train.size() + " training images, fewer than one batch of "
+          + spec.batchSize());
+    }
+    if (val.isEmpty()) {
+      throw new InvalidInput("dataset " + dataset.name() + " has no validation split; a run keeps its best checkpoint by "
+          + "validation");
+    }
+    ClipImageTransform transform = new ClipImageTransform(base.manifest().image());
+    int side = (int) Math.round(transform.size() * 1.125);
+    listener.stage("prepare", train.size() + val.size());
+    List<RgbImage> trainImages = decode(train, side);
+    List<RgbImage> valImages = decode(val, side);
+    int[] trainLabels = train.stream().mapToInt(it -> dataset.classId(it.label())).toArray();
+    int[] valLabels = val.stream().mapToInt(it -> dataset.classId(it.label())).toArray();
+    timings.put("prepare", seconds(t0));
+
+    Path imageDir = runDir.resolve(IMAGE);
+    Path realignDir = runDir.resolve(REALIGN);
+    try (ClipTokenizer tok = new ClipTokenizer(base.tokenizer(), base.manifest().text(), 10_000)) {
+      Captions captions = captions(spec, base, dataset, train, trainImages, tok, transform);
+      // Stage 1: the image tower.
+      long t1 = System.nanoTime();
+      Path visualBest = stage(imageDir, () -> {
+        try (TrainableTower visual = TrainableTower.select(
+            Checkpoint.towerFile(imageDir.resolve("checkpoint")).orElse(base.visualTorchScript().orElseThrow()), selector(spec))) {
+          ImageTuner tuner = new ImageTuner(visual, transform);
+          List<ImageTuner.Example> ex = new ArrayList<>();
+          for (int i = 0; i < train.size(); i++) {
+            ex.add(new ImageTuner.Example(trainImages.get(i), trainLabels[i],
+                spec.method().usesCaptions() ? captions.perImage().get(i) : new int[0]));
+          }
+          ImageTuner.Config cfg = new ImageTuner.Config(spec.epochs(), spec.batchSize(), spec.learningRate(), 0.05, 100,
+              0, 1.0, spec.seed(), spec.method().usesCaptions() ? 0.25 : 0);
+          int perEpoch = train.size() / spec.batchSize();
+          listener.stage(IMAGE, perEpoch * spec.epochs());
+          StageSession session = new StageSession(IMAGE, imageDir, spec, perEpoch, listener, cancelled, "i2i_map", visual::save,
+              () -> {
+                Embeddings e = Embeddings.of(List.of(tuner.embed(valImages, 64)));
+                ImageRetrieval.Result r = ImageRetrieval.evaluate(e, valLabels, dataset.classes().size());
+                return Map.of("i2i_map", r.map(), "i2i_r1", r.recallAt1());
+              });
+          tuner.train(ex, dataset.classes().size(), spec.method().usesCaptions() ? captions.embeddings() : new float[0][], cfg,
+              session);
+          return session.bestStep;
+        }
+      });
+      timings.put(IMAGE, seconds(t1));
+
+      // Stage 2: re-alignment of the text tower against the tuned image embeddings.
+      Optional<Path> textualBest = Optional.empty();
+      if (spec.method().realigns()) {
+        long t2 = System.nanoTime();
+        float[][] trainEmb;
+        float[][] valEmb;
+        try (TrainableTower visual = TrainableTower.load(visualBest, TrainableTower.projectionOnly())) {
+          ImageTuner embedder = new ImageTuner(visual, transform);
+          trainEmb = embedder.embed(trainImages, 64);
+          valEmb = embedder.embed(valImages, 64);
+        }
+        List<long[]> prompts = dataset.classes().stream()
+            .map(c -> tok.tokenize(PromptTemplates.SIMPLE.get(0).replace("{}", PromptTemplates.className(c)))).toList();
+        textualBest = Optional.of(stage(realignDir, () -> {
+          try (TrainableTower textual = TrainableTower.select(
+              Checkpoint.towerFile(realignDir.resolve("checkpoint")).orElse(base.textualTorchScript().orElseThrow()),
+              selector(spec))) {
+            TextRealigner realigner = new TextRealigner(textual, base.manifest().text().contextLength());
+            List<TextRealigner.Example> ex = new ArrayList<>();
+            for (int i = 0; i < train.size(); i++) {
+              List<long[]> caps = new ArrayList<>();
+              for (int c : captions.forRealign().get(i)) {
+                caps.add(captions.tokens().get(c));
+              }
+              ex.add(new TextRealigner.Example(trainEmb[i], caps));
+            }
+            int perEpoch = train.size() / spec.batchSize();
+            listener.stage(REALIGN, perEpoch * spec.realignEpochs());
+            StageSession session = new StageSession(REALIGN, realignDir, spec, perEpoch, listener, cancelled, "zero_shot",
+                textual::save, () -> {
+                  Embeddings protos = Embeddings.of(List.of(realigner.embed(prompts)));
+                  double acc = Classification.zeroShot(Embeddings.of(List.of(valEmb)), valLabels, protos).accuracy();
+                  return Map.of("zero_shot", acc);
+                });
+            realigner.train(ex, new TextRealigner.Config(spec.realignEpochs(), spec.batchSize(), spec.realignLearningRate(),
+                0.1, 0, 1.0, spec.seed()), session);
+            return session.bestStep;
+          }
+        }));
+        timings.put(REALIGN, seconds(t2));
+      }
+
+      // The tuned package, from the best weights of each stage.
+      long t3 = System.nanoTime();
+      listener.stage("package", 1);
+      Path target = repository.resolve(base.manifest().name()).resolve(spec.newVersion());
+      double parity;
+      if (Files.isRegularFile(target.resolve("kagami-model.json"))) {
+        parity = Double.NaN; // written before a restart; the writer accepted it then
+      } else {
+        try (TrainableTower v = TrainableTower.load(visualBest, TrainableTower.projectionOnly());
+            TrainableTower t = textualBest.isPresent() ? TrainableTower.load(textualBest.get(), TrainableTower.projectionOnly()) : null) {
+          String description = String.format(Locale.ROOT, "%s fine-tuned from %s by Kagami: %s on dataset %s (%d training images, "
+              + "seed %d, %s%s), best checkpoints by validation.", base.manifest().name(), base.id(), spec.method(), dataset.name(),
+              train.size(), spec.seed(), spec.trainable(), spec.trainable() == RunSpec.Trainable.LAST_BLOCKS
+                  ? " " + spec.lastBlocks() : "");
+          parity = new TunedPackageWriter().write(base, repository, spec.newVersion(), Optional.of(v), Optional.ofNullable(t),
+              description).parity();
+        }
+      }
+      timings.put("package", seconds(t3));
+
+      // Before and after, on the test split.
+      Optional<EvaluationReport> before = Optional.empty();
+      Optional<EvaluationReport> after = Optional.empty();
+      if (evaluate.isPresent()) {
+        long t4 = System.nanoTime();
+        listener.stage("evaluate", 2);
+        before = Optional.of(evaluate.get().evaluate(base.manifest().name(), base.manifest().version()));
+        after = Optional.of(evaluate.get().evaluate(base.manifest().name(), spec.newVersion()));
+        timings.put("evaluate", seconds(t4));
+      }
+      return new Result(base.manifest().name() + "/" + spec.newVersion(), parity, before, after, timings);
+    }
+  }
+
+  /** A stage's work: trains and returns the step of its best validation. */
+  private interface StageWork {
+    int run() throws IOException;
+  }
+
+  /** Runs a stage unless its {@code done} marker says it finished; returns its best weights. */
+  private static Path stage(Path dir, StageWork work) {
+    try {
+      Path done = dir.resolve("done");
+      if (!Files.isRegularFile(done)) {
+        Files.createDirectories(dir);
+        int best = work.run();
+        Path tmp = dir.resolve("done.tmp");
+        Files.writeString(tmp, Integer.toString(best), StandardCharsets.UTF_8);
+        Files.move(tmp, done, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        // earlier best files: kept until now, since a checkpoint may still have named one of them
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+          for (Path f : files.toList()) {
+            String n = f.getFileName().toString();
+            if (n.startsWith("best-") && n.endsWith(".pt") && !n.equals("best-" + best + ".pt")) {
+              Files.delete(f);
+            }
+          }
+        }
+      }
+      return dir.resolve("best-" + Files.readString(done, StandardCharsets.UTF_8).strip() + ".pt");
+    } catch (IOException e) {
+      throw new UncheckedIOException("stage folder " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static Function<List<String>, Predicate<String>> selector(RunSpec spec) {
+    return switch (spec.trainable()) {
+      case PROJECTION -> names -> TrainableTower.projectionOnly();
+      case LAST_BLOCKS -> TrainableTower.lastBlocksOf(spec.lastBlocks());
+      case ALL -> names -> n -> true;
+    };
+  }
+
+  /**
+   * The caption table (text, tokens, frozen base embeddings), each training image's captions for MCIP,
+   * and for re-alignment (MCIP's, or the class templates for an image that has none).
+   */
+  record Captions(List<String> texts, List<long[]> tokens, float[][] embeddings, List<int[]> perImage, List<int[]> forRealign) {}
+
+  private Captions captions(RunSpec spec, ModelPackage base, Dataset d, List<DatasetItem> train, List<RgbImage> images,
+      ClipTokenizer tok, ClipImageTransform transform) {
+    Map<String, Integer> index = new LinkedHashMap<>();
+    List<int[]> classTemplates = new ArrayList<>();
+    for (String label : d.classes()) {
+      classTemplates.add(LABEL_TEMPLATES.stream()
+          .mapToInt(t -> index.computeIfAbsent(t.replace("{}", PromptTemplates.className(label)), k -> index.size())).toArray());
+    }
+    List<int[]> own = new ArrayList<>();
+    for (DatasetItem it : train) {
+      own.add(it.captions().stream().mapToInt(c -> index.computeIfAbsent(c, k -> index.size())).toArray());
+    }
+    List<String> texts = List.copyOf(index.keySet());
+    List<long[]> tokens = texts.stream().map(tok::tokenize).toList();
+    float[][] emb = new float[0][];
+    List<int[]> perImage = new ArrayList<>();
+    boolean needEmbeddings = spec.method().usesCaptions();
+    if (needEmbeddings) {
+      try (TrainableTower textual = TrainableTower.load(base.textualTorchScript().orElseThrow(), TrainableTower.projectionOnly())) {
+        TextRealigner enc = new TextRealigner(textual, base.manifest().text().contextLength());
+        emb = new float[texts.size()][];
+        for (int from = 0; from < texts.size(); from += 256) {
+          float[][] part = enc.embed(tokens.subList(from, Math.min(texts.size(), from + 256)));
+          System.arraycopy(part, 0, emb, from, part.length);
+        }
+      }
+    }
+    for (int i = 0; i < train.size(); i++) {
+      int[] c = switch (spec.captions()) {
+        case DATASET -> own.get(i);
+        case LABEL_TEMPLATES -> classTemplates.get(d.classId(train.get(i).label()));
+        case MINED -> null;
+      };
+      perImage.add(c);
+    }
+    if (spec.captions() == RunSpec.CaptionSource.MINED && needEmbeddings) {
+      float[][] imageEmb;
+      try (TrainableTower visual = TrainableTower.load(base.visualTorchScript().orElseThrow(), TrainableTower.projectionOnly())) {
+        imageEmb = new ImageTuner(visual, transform).embed(images, 64);
+      }
+      int dim = emb[0].length;
+      float[] flatImages = new float[imageEmb.length * dim];
+      for (int i = 0; i < imageEmb.length; i++) {
+        System.arraycopy(imageEmb[i], 0, flatImages, i * dim, dim);
+      }
+      float[] flatCaps = new float[emb.length * dim];
+      for (int i = 0; i < emb.length; i++) {
+        System.arraycopy(emb[i], 0, flatCaps, i * dim, dim);
+      }
+      List<int[]> mined = PseudoCaptions.mine(flatImages, imageEmb.length, flatCaps, emb.length, dim, spec.minedTopK(),
+          spec.minedThreshold());
+      perImage.clear();
+      perImage.addAll(mined);
+    } else if (spec.captions() == RunSpec.CaptionSource.MINED) {
+      perImage.replaceAll(x -> new int[0]);
+    }
+    List<int[]> forRealign = new ArrayList<>();
+    for (int i = 0; i < train.size(); i++) {
+      int[] c = perImage.get(i);
+      forRealign.add(c.length > 0 ? c : classTemplates.get(d.classId(train.get(i).label())));
+    }
+    return new Captions(texts, tokens, emb, perImage, forRealign);
+  }
+
+  private List<RgbImage> decode(List<DatasetItem> items, int side) {
+    RgbImage[] out = new RgbImage[items.size()];
+    IntStream.range(0, items.size()).parallel().forEach(i -> out[i] = shrink(decoder.decode(items.get(i).source().read()), side));
+    return List.of(out);
+  }
+
+  /** The image scaled down (never up) so its shorter side is {@code side}: all the training views need. */
+  static RgbImage shrink(RgbImage img, int side) {
+    int s = Math.min(img.width(), img.height());
+    if (s <= side) {
+      return img;
+    }
+    int w = (int) Math.max(side, Math.round((double) img.width() * side / s));
+    int h = (int) Math.max(side, Math.round((double) img.height() * side / s));
+    return PilBicubic.resize(img, w, h);
+  }
+
+  /** At most {@code n} items, taken round-robin over classes in a seeded order. */
+  static List<DatasetItem> evenly(List<DatasetItem> items, int n, long seed) {
+    Map<String, List<DatasetItem>> byClass = new java.util.TreeMap<>();
+    for (DatasetItem it : items) {
+      byClass.computeIfAbsent(it.label(), k -> new ArrayList<>()).add(it);
+    }
+    java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+    for (List<DatasetItem> l : byClass.values()) {
+      java.util.Collections.shuffle(l, new java.util.Random(r.nextLong()));
+    }
+    List<DatasetItem> out = new ArrayList<>();
+    for (int round = 0; out.size() < n; round++) {
+      boolean any = false;
+      for (List<DatasetItem> l : byClass.values()) {
+        if (round < l.size() && out.size() < n) {
+          out.add(l.get(round));
+          any = true;
+        }
+      }
+      if (!any) {
+        break;
+      }
+    }
+    return out;
+  }
+
+  private static double seconds(long since) {
+    return Math.round((System.nanoTime() - since) / 1e7) / 100.0;
+  }
+
+  /** Validation, best-by-validation weights, early stopping and the state they keep in checkpoints. */
+  static final class StageSession implements TrainingSession {
+
+    interface Saver {
+      void save(Path file) throws IOException;
+    }
+
+    private final String stage;
+    private final Path dir;
+    private final int every;
+    private final int patience;
+    private final Listener listener;
+    private final BooleanSupplier cancelled;
+    private final String primary;
+    private final Saver saver;
+    private final java.util.function.Supplier<Map<String, Double>> validator;
+    private double lastLoss = Double.NaN;
+    double best = Double.NEGATIVE_INFINITY;
+    int bestStep = -1;
+    int sinceBest;
+
+    StageSession(String stage, Path dir, RunSpec spec, int perEpoch, Listener listener, BooleanSupplier cancelled, String primary,
+        Saver saver, java.util.function.Supplier<Map<String, Double>> validator) {
+      this.stage = stage;
+      this.dir = dir;
+      this.every = spec.validateEvery() > 0 ? spec.validateEvery() : perEpoch;
+      this.patience = spec.patience();
+      this.listener = listener;
+      this.cancelled = cancelled;
+      this.primary = primary;
+      this.saver = saver;
+      this.validator = validator;
+    }
+
+    @Override
+    public void step(ImageTuner.StepLog s) {
+      lastLoss = s.loss();
+      listener.step(stage, s);
+    }
+
+    @Override
+    public boolean cancelled() {
+      return cancelled.getAsBoolean();
+    }
+
+    @Override
+    public int validateEvery() {
+      return every;
+    }
+
+    @Override
+    public boolean validate(int step) {
+      Map<String, Double> kpis = validator.get();
+      double v = kpis.get(primary);
+      boolean improved = v > best + 1e-9;
+      if (improved) {
+        try {
+          // a new file per best step, never overwritten: the checkpoint written next records which one is best
+          saver.save(dir.resolve("best-" + step + ".pt"));
+        } catch (IOException e) {
+          throw new UncheckedIOException("cannot save the best weights: " + e.getMessage(), e);
+        }
+        best = v;
+        bestStep = step;
+        sinceBest = 0;
+      } else {
+        sinceBest++;
+      }
+      listener.validation(stage, step, step == 0 ? null : lastLoss, kpis, improved);
+      return patience == 0 || sinceBest < patience;
+    }
+
+    @Override
+    public Path checkpointDir() {
+      return dir.resolve("checkpoint");
+    }
+
+    @Override
+    public byte[] state() {
+      return ByteBuffer.allocate(16).putDouble(best).putInt(bestStep).putInt(sinceBest).array();
+    }
+
+    @Override
+    public void restore(byte[] state) {
+      ByteBuffer b = ByteBuffer.wrap(state);
+      best = b.getDouble();
+      bestStep = b.getInt();
+      sinceBest = b.getInt();
+    }
+  }
+}

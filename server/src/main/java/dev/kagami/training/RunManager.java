@@ -1,0 +1,355 @@
+package dev.kagami.training;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kagami.config.KagamiConfig;
+import dev.kagami.dataset.ImportProgress;
+import dev.kagami.dataset.Split;
+import dev.kagami.embedding.ModelRegistry;
+import dev.kagami.error.KagamiException;
+import dev.kagami.error.KagamiException.Cancelled;
+import dev.kagami.error.KagamiException.FailedPrecondition;
+import dev.kagami.error.KagamiException.InvalidInput;
+import dev.kagami.error.KagamiException.NotFound;
+import dev.kagami.error.KagamiException.Overloaded;
+import dev.kagami.evaluation.Evaluator;
+import dev.kagami.finetune.ImageTuner;
+import dev.kagami.model.ModelPackage;
+import dev.kagami.model.ModelPackageReader;
+import dev.kagami.persistence.DatasetRepository;
+import dev.kagami.persistence.RunRepository;
+import dev.kagami.persistence.StoredDataset;
+import dev.kagami.persistence.StoredRun;
+import dev.kagami.preprocess.ImageDecoder;
+import dev.kagami.preprocess.ImageLimits;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.PreDestroy;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.jboss.logging.Logger;
+
+/**
+ * Fine-tuning runs as background jobs: one training thread (a run uses every core), a bounded queue,
+ * cancellation, watchers, and every state change, step and validation written to the database. Runs that
+ * were queued or running when the server stopped are resumed at start-up from their checkpoints
+ * ({@link FineTuneRunner}).
+ */
+@ApplicationScoped
+public class RunManager {
+
+  private static final Logger LOG = Logger.getLogger(RunManager.class);
+
+  public static final String QUEUED = "QUEUED";
+  public static final String RUNNING = "RUNNING";
+  public static final String SUCCEEDED = "SUCCEEDED";
+  public static final String FAILED = "FAILED";
+  public static final String CANCELLED = "CANCELLED";
+
+  /** What watchers of a run receive. */
+  public sealed interface Update {
+    /** The run as it is now: first, at each stage change, and last (with an ended state). */
+    record Snapshot(StoredRun run) implements Update {}
+
+    record Progress(String stage, ImageTuner.StepLog step, double etaSeconds) implements Update {}
+
+    record Validation(StoredRun.Point point) implements Update {}
+  }
+
+  private final RunRepository runs;
+  private final DatasetRepository datasets;
+  private final ModelRegistry models;
+  private final Evaluations evaluations;
+  private final KagamiConfig config;
+  private final ImageDecoder decoder;
+  private final ObjectMapper json = new ObjectMapper();
+  private final ThreadPoolExecutor pool;
+  private final Map<String, Active> active = new ConcurrentHashMap<>();
+  private volatile boolean shuttingDown;
+
+  public RunManager(RunRepository runs, DatasetRepository datasets, ModelRegistry models, Evaluations evaluations,
+      KagamiConfig config) {
+    this.runs = runs;
+    this.datasets = datasets;
+    this.models = models;
+    this.evaluations = evaluations;
+    this.config = config;
+    this.decoder = new ImageDecoder(new ImageLimits(config.limits().maxImageBytes(), config.limits().maxImagePixels()));
+    this.pool = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(config.finetune().queuedRuns()),
+        r -> {
+          Thread t = new Thread(r, "kagami-finetune");
+          t.setDaemon(true);
+          return t;
+        });
+  }
+
+  void onStart(@Observes @Priority(200) StartupEvent ev) {
+    if (!config.finetune().resumeOnStart()) {
+      return;
+    }
+    for (StoredRun r : runs.unfinished()) {
+      LOG.infof("resuming fine-tuning run %s (%s at %s step %d)", r.id(), r.state(), r.stage(), r.step());
+      Active a = new Active(r);
+      active.put(r.id(), a);
+      try {
+        submit(a);
+      } catch (RejectedExecutionException e) {
+        active.remove(r.id());
+        finish(a, FAILED, "not resumed at start-up: the run queue is full", null);
+      }
+    }
+  }
+
+  public static String newId() {
+    return UUID.randomUUID().toString();
+  }
+
+  /** Checks and records a run, and queues it. */
+  public StoredRun start(String id, RunSpec spec) {
+    StoredDataset d = datasets.find(spec.dataset()).orElseThrow(() -> new NotFound("no dataset named '" + spec.dataset() + "'"));
+    ModelPackage base = basePackage(spec);
+    if (Files.exists(config.model().repository().resolve(spec.baseName()).resolve(spec.newVersion()))) {
+      throw new FailedPrecondition("model " + spec.baseName() + "/" + spec.newVersion() + " exists already; choose another new_version");
+    }
+    if (spec.method().usesCaptions() && spec.captions() == RunSpec.CaptionSource.DATASET
+        && d.dataset().items().stream().allMatch(it -> it.captions().isEmpty())) {
+      throw new InvalidInput("dataset " + spec.dataset() + " has no captions; use LABEL_TEMPLATES or MINED captions");
+    }
+    if (pool.getQueue().remainingCapacity() == 0) {
+      throw new Overloaded("too many fine-tuning runs queued; retry later");
+    }
+    Instant now = Instant.now();
+    StoredRun r = new StoredRun(id, now, now, QUEUED, toJson(spec), spec.seed(), spec.dataset(), base.id(), "queued", 0, 0, null,
+        null, null, null, Map.of(), List.of());
+    runs.create(r);
+    Active a = new Active(r);
+    active.put(id, a);
+    try {
+      submit(a);
+    } catch (RejectedExecutionException e) {
+      active.remove(id);
+      finish(a, FAILED, "the run queue is full", null);
+      throw new Overloaded("too many fine-tuning runs queued; retry later");
+    }
+    return r;
+  }
+
+  private void submit(Active a) {
+    Runnable task = () -> execute(a);
+    a.task = task;
+    pool.execute(task);
+  }
+
+  private ModelPackage basePackage(RunSpec spec) {
+    Path dir = config.model().repository().resolve(spec.baseName()).resolve(spec.baseVersion());
+    if (!Files.isRegularFile(dir.resolve("kagami-model.json"))) {
+      throw new NotFound("no model package " + spec.baseModel() + " in the repository");
+    }
+    ModelPackage base = new ModelPackageReader().read(dir.toAbsolutePath());
+    if (base.visualTorchScript().isEmpty() || base.textualTorchScript().isEmpty()) {
+      throw new InvalidInput("model " + spec.baseModel() + " has no TorchScript towers (visual.pt, textual.pt) to fine-tune");
+    }
+    return base;
+  }
+
+  /** {@code spec} with DATASET captions if its dataset has any captions, else LABEL_TEMPLATES. */
+  public RunSpec defaultCaptions(RunSpec s) {
+    StoredDataset d = datasets.find(s.dataset()).orElseThrow(() -> new NotFound("no dataset named '" + s.dataset() + "'"));
+    boolean has = d.dataset().items().stream().anyMatch(it -> !it.captions().isEmpty());
+    return new RunSpec(s.baseName(), s.baseVersion(), s.dataset(), s.method(), s.trainable(), s.lastBlocks(), s.epochs(),
+        s.batchSize(), s.learningRate(), s.realignEpochs(), s.realignLearningRate(), s.seed(), s.validateEvery(), s.patience(),
+        has ? RunSpec.CaptionSource.DATASET : RunSpec.CaptionSource.LABEL_TEMPLATES, s.minedTopK(), s.minedThreshold(),
+        s.maxTrainImages(), s.newVersion());
+  }
+
+  public StoredRun get(String id) {
+    return runs.get(id).orElseThrow(() -> new NotFound("no fine-tuning run with id '" + id + "'"));
+  }
+
+  public List<StoredRun> list(int limit) {
+    return runs.list(limit);
+  }
+
+  /** Asks a queued or running run to stop; it ends CANCELLED at its next step. */
+  public StoredRun cancel(String id) {
+    StoredRun r = get(id);
+    Active a = active.get(id);
+    if (a == null || isEnded(r.state())) {
+      throw new FailedPrecondition("run " + id + " has ended (" + r.state() + ")");
+    }
+    a.cancelled = true;
+    if (pool.remove(a.task)) { // not started yet
+      active.remove(id);
+      finish(a, CANCELLED, "cancelled before it started", null);
+    }
+    return get(id);
+  }
+
+  /**
+   * Sends the run's current snapshot to {@code watcher}, then its updates until it ends (a snapshot with
+   * an ended state is the last). Returns what stops the watching early.
+   */
+  public Runnable watch(String id, Consumer<Update> watcher) {
+    StoredRun r = get(id);
+    Active a = active.get(id);
+    if (a == null) {
+      watcher.accept(new Update.Snapshot(r));
+      return () -> { };
+    }
+    return a.subscribe(watcher);
+  }
+
+  public static boolean isEnded(String state) {
+    return SUCCEEDED.equals(state) || FAILED.equals(state) || CANCELLED.equals(state);
+  }
+
+  private void execute(Active a) {
+    if (a.cancelled) {
+      active.remove(a.id);
+      finish(a, CANCELLED, "cancelled before it started", null);
+      return;
+    }
+    a.task = null;
+    try {
+      RunSpec spec = json.readValue(a.current.config(), RunSpec.class);
+      StoredDataset d = datasets.find(spec.dataset())
+          .orElseThrow(() -> new NotFound("dataset '" + spec.dataset() + "' was deleted"));
+      ModelPackage base = basePackage(spec);
+      a.update(r -> with(r, RUNNING, r.stage(), r.step(), r.totalSteps()), true);
+      Path runDir = config.finetune().runs().resolve(a.id);
+      FineTuneRunner runner = new FineTuneRunner(decoder, config.model().repository().toAbsolutePath());
+      FineTuneRunner.Result res = runner.run(spec, base, d.dataset(), d.splits(), runDir, new Listener(a), () -> a.cancelled || shuttingDown,
+          Optional.of((name, version) -> evaluations.evaluate(models.load(name, version), d, Split.TEST,
+              Evaluator.Options.defaults(), ImportProgress.NONE)));
+      finish(a, SUCCEEDED, null, res);
+    } catch (Cancelled e) {
+      finish(a, CANCELLED, e.getMessage(), null);
+    } catch (KagamiException e) {
+      finish(a, FAILED, e.getMessage(), null);
+    } catch (RuntimeException | JsonProcessingException | Error e) {
+      LOG.errorf(e, "fine-tuning run %s failed", a.id);
+      finish(a, FAILED, e.getClass().getSimpleName() + ": " + e.getMessage(), null);
+    } finally {
+      active.remove(a.id);
+    }
+  }
+
+  private void finish(Active a, String state, String error, FineTuneRunner.Result res) {
+    a.update(r -> new StoredRun(r.id(), r.createdAt(), Instant.now(), state, r.config(), r.seed(), r.dataset(), r.baseModel(),
+        res != null ? "done" : r.stage(), r.step(), r.totalSteps(), res != null ? res.resultModel() : null,
+        res != null ? res.base().map(x -> x.id()).orElse(null) : null,
+        res != null ? res.tuned().map(x -> x.id()).orElse(null) : null, error,
+        res != null ? res.timings() : r.timings(), List.of()), true);
+  }
+
+  private static StoredRun with(StoredRun r, String state, String stage, int step, int total) {
+    return new StoredRun(r.id(), r.createdAt(), Instant.now(), state, r.config(), r.seed(), r.dataset(), r.baseModel(), stage,
+        step, total, r.resultModel(), r.baseReportId(), r.tunedReportId(), r.error(), r.timings(), List.of());
+  }
+
+  private String toJson(RunSpec spec) {
+    try {
+      return json.writeValueAsString(spec);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Turns the runner's reports into database rows and watcher updates. */
+  private final class Listener implements FineTuneRunner.Listener {
+    private final Active a;
+    private long stageStart = System.nanoTime();
+    private int firstStep = -1;
+
+    Listener(Active a) {
+      this.a = a;
+    }
+
+    @Override
+    public void stage(String stage, int totalSteps) {
+      stageStart = System.nanoTime();
+      firstStep = -1;
+      a.update(r -> with(r, RUNNING, stage, 0, totalSteps), true);
+    }
+
+    @Override
+    public void step(String stage, ImageTuner.StepLog s) {
+      if (firstStep < 0) {
+        firstStep = s.step() - 1; // a resumed stage starts past 0
+      }
+      double perStep = (System.nanoTime() - stageStart) / 1e9 / (s.step() - firstStep);
+      a.update(r -> with(r, RUNNING, stage, s.step(), s.totalSteps()), false);
+      a.publish(new Update.Progress(stage, s, perStep * (s.totalSteps() - s.step())));
+    }
+
+    @Override
+    public void validation(String stage, int step, Double loss, Map<String, Double> kpis, boolean best) {
+      StoredRun.Point p = new StoredRun.Point(Instant.now(), stage, step, loss, kpis, best);
+      runs.addPoint(a.id, p);
+      a.publish(new Update.Validation(p));
+    }
+  }
+
+  /** A run queued or running in this process: its cancel flag, latest state and watchers. */
+  private final class Active {
+    final String id;
+    volatile boolean cancelled;
+    volatile Runnable task;
+    volatile StoredRun current;
+    private final List<Consumer<Update>> watchers = new CopyOnWriteArrayList<>();
+
+    Active(StoredRun r) {
+      this.id = r.id();
+      this.current = r;
+    }
+
+    /** Applies {@code change}, stores it, and tells the watchers when {@code announce}. */
+    synchronized void update(java.util.function.UnaryOperator<StoredRun> change, boolean announce) {
+      current = change.apply(current);
+      runs.update(current);
+      if (announce) {
+        StoredRun withHistory = isEnded(current.state()) ? runs.get(id).orElse(current) : current;
+        publish(new Update.Snapshot(withHistory));
+      }
+    }
+
+    synchronized void publish(Update u) {
+      for (Consumer<Update> w : watchers) {
+        try {
+          w.accept(u);
+        } catch (RuntimeException e) {
+          watchers.remove(w); // a watcher that fails (its call ended) stops watching
+        }
+      }
+    }
+
+    synchronized Runnable subscribe(Consumer<Update> w) {
+      w.accept(new Update.Snapshot(current));
+      if (!isEnded(current.state())) {
+        watchers.add(w);
+      }
+      return () -> watchers.remove(w);
+    }
+  }
+
+  @PreDestroy
+  void close() {
+    // Stop the training thread; the runs stay RUNNING/QUEUED in the database and resume at the next start.
+    shuttingDown = true;
+    pool.shutdownNow();
+  }
+}

@@ -1,0 +1,192 @@
+package dev.kagami.api.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kagami.api.v1.CancelRunRequest;
+import dev.kagami.api.v1.CaptionSource;
+import dev.kagami.api.v1.DatasetServiceGrpc;
+import dev.kagami.api.v1.DatasetSourceKind;
+import dev.kagami.api.v1.EmbedInput;
+import dev.kagami.api.v1.EmbedRequest;
+import dev.kagami.api.v1.EmbeddingServiceGrpc;
+import dev.kagami.api.v1.EvaluationServiceGrpc;
+import dev.kagami.api.v1.FineTuneMethod;
+import dev.kagami.api.v1.FineTuneServiceGrpc;
+import dev.kagami.api.v1.GetReportRequest;
+import dev.kagami.api.v1.GetRunRequest;
+import dev.kagami.api.v1.ImportDatasetRequest;
+import dev.kagami.api.v1.ListRunsRequest;
+import dev.kagami.api.v1.ModelRef;
+import dev.kagami.api.v1.Run;
+import dev.kagami.api.v1.RunConfig;
+import dev.kagami.api.v1.RunEvent;
+import dev.kagami.api.v1.RunState;
+import dev.kagami.api.v1.StartRunRequest;
+import dev.kagami.api.v1.TrainableParameters;
+import dev.kagami.api.v1.WatchRunRequest;
+import dev.kagami.finetune.ImageTunerTest;
+import dev.kagami.preprocess.RgbImage;
+import dev.kagami.testing.FineTuneProfile;
+import dev.kagami.testing.GrpcTesting;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * FineTuneService over real gRPC: a run from start to its evaluated new model version, watched as it
+ * goes; cancellation; bad requests refused with the reason.
+ */
+@QuarkusTest
+@TestProfile(FineTuneProfile.class)
+class FineTuneGrpcTest {
+
+  static ManagedChannel channel;
+  static FineTuneServiceGrpc.FineTuneServiceBlockingStub runs;
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    channel = ManagedChannelBuilder.forAddress("localhost", 9001).usePlaintext().build();
+    runs = FineTuneServiceGrpc.newBlockingStub(channel);
+    Path dir = Files.createTempDirectory("kagami-ft");
+    String[] names = {"horizontal", "vertical", "diagonal", "checks"};
+    SplittableRandom r = new SplittableRandom(9);
+    List<String> lines = new ArrayList<>();
+    for (int c = 0; c < names.length; c++) {
+      for (int i = 0; i < 16; i++) {
+        RgbImage img = ImageTunerTest.pattern(c, r);
+        BufferedImage b = new BufferedImage(img.width(), img.height(), BufferedImage.TYPE_INT_RGB);
+        b.setRGB(0, 0, img.width(), img.height(), img.pixels(), 0, img.width());
+        Path f = dir.resolve(names[c] + "-" + i + ".png");
+        ImageIO.write(b, "png", f.toFile());
+        lines.add("{\"image\": \"" + f.getFileName() + "\", \"label\": \"" + names[c] + "\", \"captions\": [\"" + names[c]
+            + " stripes\"]}");
+      }
+    }
+    Files.write(dir.resolve("patterns.jsonl"), lines);
+    var it = DatasetServiceGrpc.newBlockingStub(channel).withDeadlineAfter(120, TimeUnit.SECONDS).importDataset(
+        ImportDatasetRequest.newBuilder().setName("patterns").setKind(DatasetSourceKind.MANIFEST)
+            .setPath(dir.resolve("patterns.jsonl").toString()).setTrainFraction(0.5).setValidationFraction(0.25)
+            .setTestFraction(0.25).setSeed(4).build());
+    while (it.hasNext()) {
+      it.next();
+    }
+  }
+
+  @AfterAll
+  static void tearDown() {
+    channel.shutdownNow();
+  }
+
+  static RunConfig.Builder small() {
+    return RunConfig.newBuilder().setDataset("patterns").setTrainable(TrainableParameters.LAST_BLOCKS).setLastBlocks(1)
+        .setEpochs(2).setBatchSize(8).setRealignEpochs(1).setLearningRate(1e-3).setValidateEvery(2);
+  }
+
+  @Test
+  void a_run_is_watched_to_a_new_evaluated_model_version() {
+    Run started = runs.startRun(StartRunRequest.newBuilder()
+        .setConfig(small().setMethod(FineTuneMethod.MCIP_REALIGN).setNewVersion("ft-grpc")).build());
+    assertThat(started.getState()).isEqualTo(RunState.QUEUED);
+    assertThat(started.getConfig().getBaseModel().getName()).isEqualTo("tiny-clip"); // the active model by default
+    assertThat(started.getConfig().getCaptions()).isEqualTo(CaptionSource.DATASET_CAPTIONS); // the dataset has captions
+    assertThat(started.getConfig().getSeed()).isEqualTo(42);
+
+    List<RunEvent> events = new ArrayList<>();
+    runs.withDeadlineAfter(300, TimeUnit.SECONDS).watchRun(WatchRunRequest.newBuilder().setId(started.getId()).build())
+        .forEachRemaining(events::add);
+    assertThat(events.get(0).hasRun()).isTrue();
+    Run end = events.get(events.size() - 1).getRun();
+    assertThat(end.getState()).as(end.getError()).isEqualTo(RunState.SUCCEEDED);
+    assertThat(end.getResultModel()).isEqualTo(ModelRef.newBuilder().setName("tiny-clip").setVersion("ft-grpc").build());
+    // 32 training images, batch 8: 4 steps an epoch, 8 in the image stage, 4 in re-alignment
+    assertThat(events.stream().filter(RunEvent::hasProgress).map(e -> e.getProgress().getStage() + ":" + e.getProgress().getStep()))
+        .contains("image:1", "image:8", "realign:4");
+    assertThat(events.stream().filter(RunEvent::hasProgress).allMatch(e -> e.getProgress().getEtaSeconds() >= 0)).isTrue();
+    assertThat(events.stream().filter(RunEvent::hasValidation).map(e -> e.getValidation().getStage() + ":"
+        + e.getValidation().getStep())).contains("image:0", "image:2", "image:8", "realign:0", "realign:4");
+    assertThat(events.stream().filter(RunEvent::hasRun).map(e -> e.getRun().getStage())).contains("image", "realign", "evaluate");
+
+    Run stored = runs.getRun(GetRunRequest.newBuilder().setId(started.getId()).build());
+    assertThat(stored.getHistoryList()).anySatisfy(p -> {
+      assertThat(p.getStage()).isEqualTo("image");
+      assertThat(p.getStep()).isZero();
+      assertThat(p.getBest()).isTrue();
+      assertThat(p.getKpisMap()).containsKeys("i2i_map", "i2i_r1");
+    });
+    assertThat(stored.getStageSecondsMap()).containsKeys("prepare", "image", "realign", "package", "evaluate");
+    var evaluation = EvaluationServiceGrpc.newBlockingStub(channel);
+    assertThat(evaluation.getReport(GetReportRequest.newBuilder().setId(stored.getBaseReportId()).build()).getModel())
+        .isEqualTo("tiny-clip/1");
+    assertThat(evaluation.getReport(GetReportRequest.newBuilder().setId(stored.getTunedReportId()).build()).getModel())
+        .isEqualTo("tiny-clip/ft-grpc");
+    assertThat(runs.listRuns(ListRunsRequest.getDefaultInstance()).getRunsList())
+        .anySatisfy(r -> assertThat(r.getId()).isEqualTo(started.getId()));
+    // the new version serves embeddings
+    var emb = EmbeddingServiceGrpc.newBlockingStub(channel).embed(EmbedRequest.newBuilder()
+        .setModel(ModelRef.newBuilder().setName("tiny-clip").setVersion("ft-grpc"))
+        .addInputs(EmbedInput.newBuilder().setText("horizontal stripes")).build());
+    assertThat(emb.getEmbeddings(0).getValuesCount()).isEqualTo(32);
+    assertThat(emb.getModel().getVersion()).isEqualTo("ft-grpc");
+    // an ended run cannot be cancelled
+    assertThat(GrpcTesting.code(() -> runs.cancelRun(CancelRunRequest.newBuilder().setId(started.getId()).build())))
+        .isEqualTo(Status.Code.FAILED_PRECONDITION);
+  }
+
+  @Test
+  void a_cancelled_run_ends_cancelled() {
+    Run started = runs.startRun(StartRunRequest.newBuilder()
+        .setConfig(small().setMethod(FineTuneMethod.GPR_FT).setEpochs(200).setNewVersion("ft-cancel")).build());
+    var watch = runs.withDeadlineAfter(300, TimeUnit.SECONDS).watchRun(WatchRunRequest.newBuilder().setId(started.getId()).build());
+    Run end = null;
+    boolean asked = false;
+    while (watch.hasNext()) {
+      RunEvent e = watch.next();
+      if (e.hasProgress() && !asked) {
+        runs.cancelRun(CancelRunRequest.newBuilder().setId(started.getId()).build());
+        asked = true;
+      }
+      if (e.hasRun()) {
+        end = e.getRun();
+      }
+    }
+    assertThat(end.getState()).isEqualTo(RunState.CANCELLED);
+    assertThat(end.getError()).contains("cancelled at step");
+    assertThat(end.getStep()).isLessThan(end.getTotalSteps());
+    assertThat(FineTuneProfile.REPOSITORY.resolve("tiny-clip/ft-cancel")).doesNotExist();
+  }
+
+  @Test
+  void bad_requests_are_refused_with_the_reason() {
+    assertThat(GrpcTesting.code(() -> runs.startRun(StartRunRequest.newBuilder().setConfig(small().setDataset("nope")).build())))
+        .isEqualTo(Status.Code.NOT_FOUND);
+    assertThat(GrpcTesting.code(() -> runs.startRun(StartRunRequest.newBuilder().setConfig(small().setEpochs(-1)).build())))
+        .isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(GrpcTesting.code(() -> runs.startRun(StartRunRequest.newBuilder().setConfig(small().setNewVersion("1")).build())))
+        .isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(GrpcTesting.code(() -> runs.startRun(StartRunRequest.newBuilder()
+        .setConfig(small().setBaseModel(ModelRef.newBuilder().setName("no-such-model").setVersion("1"))).build())))
+        .isEqualTo(Status.Code.NOT_FOUND);
+    assertThat(GrpcTesting.code(() -> runs.getRun(GetRunRequest.newBuilder().setId("no-such-run").build())))
+        .isEqualTo(Status.Code.NOT_FOUND);
+    try {
+      runs.startRun(StartRunRequest.newBuilder().setConfig(small().setBatchSize(1)).build());
+    } catch (io.grpc.StatusRuntimeException e) {
+      assertThat(e.getStatus().getDescription()).contains("batch size must be 2..4096, is 1");
+      return;
+    }
+    throw new AssertionError("expected INVALID_ARGUMENT");
+  }
+}
