@@ -13,6 +13,7 @@ import dev.kagami.dataset.Splits;
 import dev.kagami.error.KagamiException.FailedPrecondition;
 import dev.kagami.evaluation.EvaluationReport;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +29,7 @@ abstract class RepositoryContract {
 
   DatasetRepository datasets;
   ReportRepository reports;
+  RunRepository runs;
 
   @BeforeEach
   void migrateFresh() {
@@ -36,6 +38,7 @@ abstract class RepositoryContract {
     flyway.migrate();
     datasets = new DatasetRepository(dataSource(), new ImageRefResolver());
     reports = new ReportRepository(dataSource());
+    runs = new RunRepository(dataSource());
   }
 
   static Dataset sample(String name, int n, String longLabelAt) {
@@ -101,5 +104,41 @@ abstract class RepositoryContract {
     assertThat(reports.list(null, null, 10)).extracting(EvaluationReport::id).containsExactly("r3", "r2", "r1");
     assertThat(reports.list("shop", null, 10)).extracting(EvaluationReport::id).containsExactly("r2", "r1");
     assertThat(reports.list(null, "m/2", 1)).extracting(EvaluationReport::id).containsExactly("r3");
+  }
+
+  static StoredRun run(String id, String created, String state) {
+    Instant t = Instant.parse(created);
+    return new StoredRun(id, t, t, state, "{\"method\":\"MCIP\"}", 42, "shop", "m/1", "queued", 0, 0, null, null, null, null,
+        Map.of(), List.of());
+  }
+
+  @Test
+  void runs_round_trip_with_their_history_and_unfinished_ones_are_found() {
+    runs.create(run("a", "2026-11-01T10:00:00Z", "SUCCEEDED"));
+    runs.create(run("b", "2026-11-02T10:00:00Z", "QUEUED"));
+    runs.create(run("c", "2026-11-03T10:00:00Z", "QUEUED"));
+    StoredRun b = runs.get("b").orElseThrow();
+    StoredRun running = new StoredRun("b", b.createdAt(), Instant.parse("2026-11-02T11:00:00Z"), "RUNNING", b.config(), 42, "shop",
+        "m/1", "image", 7, 40, null, null, null, null, Map.of("prepare", 1.5), List.of());
+    runs.update(running);
+    runs.addPoint("b", new StoredRun.Point(Instant.parse("2026-11-02T10:30:00Z"), "image", 0, null, Map.of("i2i_map", 0.25), true));
+    runs.addPoint("b", new StoredRun.Point(Instant.parse("2026-11-02T10:40:00Z"), "image", 5, 1.25, Map.of("i2i_map", 0.5), true));
+    StoredRun read = runs.get("b").orElseThrow();
+    assertThat(read.state()).isEqualTo("RUNNING");
+    assertThat(read.step()).isEqualTo(7);
+    assertThat(read.totalSteps()).isEqualTo(40);
+    assertThat(read.timings()).containsEntry("prepare", 1.5);
+    assertThat(read.config()).isEqualTo("{\"method\":\"MCIP\"}");
+    assertThat(read.history()).extracting(StoredRun.Point::step).containsExactly(0, 5);
+    assertThat(read.history().get(0).loss()).isNull();
+    assertThat(read.history().get(1).loss()).isEqualTo(1.25);
+    assertThat(read.history().get(1).kpis()).containsEntry("i2i_map", 0.5);
+    assertThat(runs.list(10)).extracting(StoredRun::id).containsExactly("c", "b", "a");
+    assertThat(runs.unfinished()).extracting(StoredRun::id).containsExactlyInAnyOrder("b", "c");
+    assertThat(runs.get("nope")).isEmpty();
+    StoredRun failed = new StoredRun("c", read.createdAt(), Instant.now(), "FAILED", read.config(), 42, "shop", "m/1", "image", 0,
+        0, null, null, null, "x".repeat(5000), Map.of(), List.of());
+    runs.update(failed);
+    assertThat(runs.get("c").orElseThrow().error()).hasSize(4000);
   }
 }
