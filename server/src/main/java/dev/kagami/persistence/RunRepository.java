@@ -148,9 +148,10 @@ public final class RunRepository {
       List<StoredRun.Point> out = new ArrayList<>();
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          double loss = rs.getDouble(4);
-          out.add(new StoredRun.Point(rs.getTimestamp(1).toInstant(), rs.getString(2), rs.getInt(3),
-              rs.wasNull() ? null : loss, json.readValue(rs.getString(5), DOUBLES), rs.getBoolean(6)));
+          double value = rs.getDouble(4);
+          Double loss = rs.wasNull() ? null : value; // wasNull speaks of the column read last
+          out.add(new StoredRun.Point(rs.getTimestamp(1).toInstant(), rs.getString(2), rs.getInt(3), loss,
+              json.readValue(rs.getString(5), DOUBLES), rs.getBoolean(6)));
         }
       }
       return out;
