@@ -72,8 +72,12 @@ public final class FineTuneRunner {
     EvaluationReport evaluate(String name, String version);
   }
 
+  /**
+   * @param bestSteps each stage's step of its best validation (0: no step beat the starting weights, which
+   *     are then what the stage hands on)
+   */
   public record Result(String resultModel, double parity, Optional<EvaluationReport> base, Optional<EvaluationReport> tuned,
-      Map<String, Double> timings) {}
+      Map<String, Double> timings, Map<String, Integer> bestSteps) {}
 
   private final ImageDecoder decoder;
   private final Path repository;
@@ -212,8 +216,15 @@ public final class FineTuneRunner {
         after = Optional.of(evaluate.get().evaluate(base.manifest().name(), spec.newVersion()));
         timings.put("evaluate", seconds(t4));
       }
-      return new Result(base.manifest().name() + "/" + spec.newVersion(), parity, before, after, timings);
+      Map<String, Integer> bestSteps = new LinkedHashMap<>();
+      bestSteps.put(IMAGE, bestStep(visualBest));
+      textualBest.ifPresent(p -> bestSteps.put(REALIGN, bestStep(p)));
+      return new Result(base.manifest().name() + "/" + spec.newVersion(), parity, before, after, timings, bestSteps);
     }
+  }
+
+  private static int bestStep(Path bestFile) {
+    return Integer.parseInt(bestFile.getFileName().toString().replaceAll("^best-|\\.pt$", ""));
   }
 
   /** A stage's work: trains and returns the step of its best validation. */
