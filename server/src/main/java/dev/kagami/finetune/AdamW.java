@@ -92,9 +92,13 @@ public final class AdamW implements AutoCloseable {
     double sq = 0;
     for (Group g : groups) {
       for (NDArray p : g.parameters()) {
+        // a new handle on the parameter's gradient, in the parameter's manager: it and every intermediate
+        // here are closed, or each step would leak native memory for the life of the model
         NDArray grad = p.getGradient();
         grads.add(grad);
-        sq += grad.square().sum().getFloat();
+        try (NDArray squared = grad.square(); NDArray sum = squared.sum()) {
+          sq += sum.getFloat();
+        }
       }
     }
     double norm = Math.sqrt(sq);
@@ -113,21 +117,27 @@ public final class AdamW implements AutoCloseable {
         try (NDManager tmp = state.newSubManager()) {
           NDArray gc = grad.mul(clip);
           gc.attach(tmp);
-          NDArray m = mv[0].mul(beta1).add(gc.mul(1 - beta1));
-          NDArray v = mv[1].mul(beta2).add(gc.square().mul(1 - beta2));
+          // results live in the manager of the array an operation is called on: every intermediate is
+          // made from an array in tmp, so closing tmp frees them all (only the new moments are kept)
+          NDArray m1 = mv[0].mul(beta1);
+          m1.attach(tmp);
+          NDArray m = m1.add(gc.mul(1 - beta1));
+          NDArray v1 = mv[1].mul(beta2);
+          v1.attach(tmp);
+          NDArray v = v1.add(gc.square().mul(1 - beta2));
+          NDArray update = m.div(bias1).div(v.div(bias2).sqrt().add(eps)).mul(lr);
           m.attach(state);
           v.attach(state);
           mv[0].close();
           mv[1].close();
           mv[0] = m;
           mv[1] = v;
-          NDArray update = m.div(bias1).div(v.div(bias2).sqrt().add(eps)).mul(lr);
-          update.attach(tmp);
           NDArray decay = p.mul(lr * g.weightDecay());
           decay.attach(tmp);
           p.subi(update.add(decay));
         }
         grad.subi(grad); // zero for the next backward pass
+        grad.close(); // the handle only: the gradient itself stays with the parameter
       }
     }
     return new StepInfo(step, norm, factor);
