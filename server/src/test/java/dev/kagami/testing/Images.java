@@ -27,6 +27,13 @@ public final class Images {
     return encode(img, "png");
   }
 
+  /** PNG bytes of an RGB image. */
+  public static byte[] png(dev.kagami.preprocess.RgbImage img) {
+    BufferedImage b = new BufferedImage(img.width(), img.height(), BufferedImage.TYPE_INT_RGB);
+    b.setRGB(0, 0, img.width(), img.height(), img.pixels(), 0, img.width());
+    return encode(b, "png");
+  }
+
   public static byte[] encode(BufferedImage img, String format) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try {

@@ -17,7 +17,7 @@ import dev.kagami.preprocess.ImageDecoder;
 import dev.kagami.preprocess.ImageLimits;
 import dev.kagami.preprocess.RgbImage;
 import dev.kagami.testing.Fixtures;
-import java.awt.image.BufferedImage;
+import dev.kagami.testing.Images;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +27,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.CopyOnWriteArrayList;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,10 +53,8 @@ class FineTuneRunnerTest {
     for (int c = 0; c < CLASSES.size(); c++) {
       for (int i = 0; i < 24; i++) {
         RgbImage img = ImageTunerTest.pattern(c, r);
-        BufferedImage b = new BufferedImage(img.width(), img.height(), BufferedImage.TYPE_INT_RGB);
-        b.setRGB(0, 0, img.width(), img.height(), img.pixels(), 0, img.width());
         Path f = data.resolve(CLASSES.get(c) + "-" + i + ".png");
-        ImageIO.write(b, "png", f.toFile());
+        Files.write(f, Images.png(img));
         items.add(new DatasetItem(f.getFileName().toString(), CLASSES.get(c), List.of(CLASSES.get(c) + " stripes pattern"),
             Map.of(), new ImageSource.File(f)));
       }

@@ -18,10 +18,10 @@ import dev.kagami.preprocess.ImageDecoder;
 import dev.kagami.preprocess.ImageLimits;
 import dev.kagami.preprocess.RgbImage;
 import dev.kagami.testing.FineTuneProfile;
+import dev.kagami.testing.Images;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
-import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -33,7 +33,6 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -60,10 +59,8 @@ class RunManagerResumeTest {
     for (int c = 0; c < names.size(); c++) {
       for (int i = 0; i < 16; i++) {
         RgbImage img = ImageTunerTest.pattern(c, r);
-        BufferedImage b = new BufferedImage(img.width(), img.height(), BufferedImage.TYPE_INT_RGB);
-        b.setRGB(0, 0, img.width(), img.height(), img.pixels(), 0, img.width());
         Path f = dir.resolve(names.get(c) + "-" + i + ".png");
-        ImageIO.write(b, "png", f.toFile());
+        Files.write(f, Images.png(img));
         items.add(new DatasetItem(f.getFileName().toString(), names.get(c), List.of(), Map.of(), new ImageSource.File(f)));
       }
     }

@@ -27,20 +27,19 @@ import dev.kagami.api.v1.WatchRunRequest;
 import dev.kagami.finetune.ImageTunerTest;
 import dev.kagami.preprocess.RgbImage;
 import dev.kagami.testing.FineTuneProfile;
+import dev.kagami.testing.Images;
 import dev.kagami.testing.GrpcTesting;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
-import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -67,10 +66,8 @@ class FineTuneGrpcTest {
     for (int c = 0; c < names.length; c++) {
       for (int i = 0; i < 16; i++) {
         RgbImage img = ImageTunerTest.pattern(c, r);
-        BufferedImage b = new BufferedImage(img.width(), img.height(), BufferedImage.TYPE_INT_RGB);
-        b.setRGB(0, 0, img.width(), img.height(), img.pixels(), 0, img.width());
         Path f = dir.resolve(names[c] + "-" + i + ".png");
-        ImageIO.write(b, "png", f.toFile());
+        Files.write(f, Images.png(img));
         lines.add("{\"image\": \"" + f.getFileName() + "\", \"label\": \"" + names[c] + "\", \"captions\": [\"" + names[c]
             + " stripes\"]}");
       }
