@@ -5,14 +5,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.training.GradientCollector;
-import dev.kagami.error.KagamiException.Cancelled;
 import dev.kagami.error.KagamiException.InvalidInput;
 import dev.kagami.preprocess.ClipImageTransform;
 import dev.kagami.preprocess.RgbImage;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -94,59 +90,36 @@ public final class ContrastivePretrainer {
         }
       }
     }
-    int perEpoch = examples.size() / cfg.batchSize();
-    List<ImageTuner.StepLog> log = new ArrayList<>();
     try (NDManager m = engine.newBaseManager()) {
       NDArray scale = m.create(new float[] {(float) logScale});
       scale.setRequiresGradient(true);
       List<NDArray> towers = Stream.concat(visual.trainableParameters().stream(), textual.trainableParameters().stream())
           .map(Parameter::getArray).toList();
-      List<AdamW.Group> groups = List.of(new AdamW.Group("towers", towers, cfg.learningRate(), cfg.weightDecay()),
-          new AdamW.Group("logit-scale", List.of(scale), cfg.learningRate(), 0));
+      AdamW.Group main = new AdamW.Group("towers", towers, cfg.learningRate(), cfg.weightDecay());
+      List<AdamW.Group> groups = List.of(main, new AdamW.Group("logit-scale", List.of(scale), cfg.learningRate(), 0));
+      List<ImageTuner.StepLog> log;
       try (AdamW opt = new AdamW(m, groups, 0.9, 0.98, 1e-6, cfg.maxGradNorm(),
           new CosineSchedule(Math.min(cfg.warmupSteps(), cfg.steps()), cfg.steps(), 0))) {
-        int[] order = null;
-        int orderEpoch = -1;
-        for (int step = 0; step < cfg.steps(); step++) {
-          if (cancelled.getAsBoolean()) {
-            throw new Cancelled("pretraining cancelled at step " + step + " of " + cfg.steps());
-          }
-          int epoch = step / perEpoch;
-          if (epoch != orderEpoch) {
-            order = Seeds.permutation(examples.size(), new SplittableRandom(Seeds.mix(cfg.seed(), -1 - epoch)));
-            orderEpoch = epoch;
-          }
-          SplittableRandom rnd = new SplittableRandom(Seeds.mix(cfg.seed(), step));
-          double lr = opt.learningRate(groups.get(0));
-          int n = cfg.batchSize();
-          float[] px = new float[n * transform.tensorLength()];
-          long[] ids = new long[n * contextLength];
-          int[] batchGroups = new int[n];
-          int first = (step % perEpoch) * n;
-          for (int i = 0; i < n; i++) {
-            Example e = examples.get(order[first + i]);
-            transform.apply(augment.train(e.image(), rnd), px, i * transform.tensorLength());
-            System.arraycopy(e.captions().get(rnd.nextInt(e.captions().size())), 0, ids, i * contextLength, contextLength);
-            batchGroups[i] = e.group();
-          }
-          double loss;
-          try (NDManager batch = m.newSubManager()) {
-            NDArray images = batch.create(px, new Shape(n, 3, transform.size(), transform.size()));
-            NDArray tokens = batch.create(ids, new Shape(n, contextLength));
-            try (GradientCollector gc = engine.newGradientCollector()) {
-              NDArray l = Losses.infoNce(visual.forward(images), textual.forward(tokens), scale, batchGroups);
-              gc.backward(l);
-              loss = l.getFloat();
-            }
-          }
-          AdamW.StepInfo info = opt.step();
-          ImageTuner.StepLog s = new ImageTuner.StepLog(step + 1, cfg.steps(), loss, lr, info.gradNorm());
-          log.add(s);
-          progress.accept(s);
-        }
+        TrainingLoop.Plan plan = new TrainingLoop.Plan("pretraining", examples.size(), cfg.batchSize(), cfg.steps(), cfg.seed());
+        log = new TrainingLoop(engine).run(plan, m, opt, main, TrainingSession.of(progress, cancelled),
+            java.util.Optional.empty(), (batchIdx, rnd, batch) -> {
+              int n = batchIdx.length;
+              float[] px = new float[n * transform.tensorLength()];
+              long[] ids = new long[n * contextLength];
+              int[] batchGroups = new int[n];
+              for (int i = 0; i < n; i++) {
+                Example e = examples.get(batchIdx[i]);
+                transform.apply(augment.train(e.image(), rnd), px, i * transform.tensorLength());
+                System.arraycopy(e.captions().get(rnd.nextInt(e.captions().size())), 0, ids, i * contextLength, contextLength);
+                batchGroups[i] = e.group();
+              }
+              NDArray images = batch.create(px, new Shape(n, 3, transform.size(), transform.size()));
+              NDArray tokens = batch.create(ids, new Shape(n, contextLength));
+              return Losses.infoNce(visual.forward(images), textual.forward(tokens), scale, batchGroups);
+            }, step -> {});
       }
       logScale = Math.min(scale.getFloat(), Math.log(Losses.MAX_LOGIT_SCALE));
+      return log;
     }
-    return log;
   }
 }

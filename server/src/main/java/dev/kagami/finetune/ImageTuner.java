@@ -5,8 +5,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.training.GradientCollector;
-import dev.kagami.error.KagamiException.Cancelled;
 import dev.kagami.error.KagamiException.InvalidInput;
 import dev.kagami.preprocess.ClipImageTransform;
 import dev.kagami.preprocess.RgbImage;
@@ -132,7 +130,6 @@ public final class ImageTuner {
       throw new InvalidInput(examples.size() + " training images are fewer than one batch of " + cfg.batchSize());
     }
     int total = perEpoch * cfg.epochs();
-    List<StepLog> log = new ArrayList<>();
     java.util.Optional<Checkpoint.State> resumed = Checkpoint.read(session.checkpointDir());
     try (NDManager m = engine.newBaseManager()) {
       NDArray proxies = resumed.isPresent()
@@ -140,74 +137,36 @@ public final class ImageTuner {
           : classMeans(m, examples, classes);
       proxies.setRequiresGradient(true);
       List<NDArray> backbone = tower.trainableParameters().stream().map(Parameter::getArray).toList();
-      List<AdamW.Group> groups = List.of(new AdamW.Group("backbone", backbone, cfg.learningRate(), cfg.weightDecay()),
+      AdamW.Group main = new AdamW.Group("backbone", backbone, cfg.learningRate(), cfg.weightDecay());
+      List<AdamW.Group> groups = List.of(main,
           new AdamW.Group("proxies", List.of(proxies), cfg.learningRate() * cfg.proxyLrMultiplier(), 0));
       try (AdamW opt = new AdamW(m, groups, 0.9, 0.999, 1e-8, cfg.maxGradNorm(),
           new CosineSchedule(Math.min(cfg.warmupSteps(), total), total, 0))) {
-        resumed.ifPresent(st -> {
-          Checkpoint.restore(st, opt);
-          session.restore(st.session());
-        });
-        int step = resumed.map(Checkpoint.State::step).orElse(0);
-        boolean go = true;
-        if (step == 0 && session.validateEvery() > 0) {
-          go = session.validate(0);
-        }
-        int[] order = null;
-        int orderEpoch = -1;
-        while (go && step < total) {
-          if (session.cancelled()) {
-            throw new Cancelled("fine-tuning cancelled at step " + step + " of " + total);
-          }
-          int epoch = step / perEpoch;
-          if (epoch != orderEpoch) {
-            order = Seeds.permutation(examples.size(), new SplittableRandom(Seeds.mix(cfg.seed(), -1 - epoch)));
-            orderEpoch = epoch;
-          }
-          SplittableRandom rnd = new SplittableRandom(Seeds.mix(cfg.seed(), step));
-          int b = step % perEpoch;
-          double lr = opt.learningRate(groups.get(0));
-          int[] labels = new int[cfg.batchSize()];
-          float[] px = new float[cfg.batchSize() * transform.tensorLength()];
-          List<Example> batchExamples = new ArrayList<>(cfg.batchSize());
-          for (int i = 0; i < cfg.batchSize(); i++) {
-            Example e = examples.get(order[b * cfg.batchSize() + i]);
+        TrainingLoop.Plan plan = new TrainingLoop.Plan("fine-tuning", examples.size(), cfg.batchSize(), total, cfg.seed());
+        return new TrainingLoop(engine).run(plan, m, opt, main, session, resumed, (batchIdx, rnd, batch) -> {
+          int n = batchIdx.length;
+          int[] labels = new int[n];
+          float[] px = new float[n * transform.tensorLength()];
+          List<Example> batchExamples = new ArrayList<>(n);
+          for (int i = 0; i < n; i++) {
+            Example e = examples.get(batchIdx[i]);
             batchExamples.add(e);
             labels[i] = e.label();
             transform.apply(augment.train(e.image(), rnd), px, i * transform.tensorLength());
           }
-          double loss;
-          try (NDManager batch = m.newSubManager()) {
-            NDArray images = batch.create(px, new Shape(cfg.batchSize(), 3, transform.size(), transform.size()));
-            try (GradientCollector gc = engine.newGradientCollector()) {
-              NDArray emb = tower.forward(images);
-              NDArray l = Losses.arcMargin(emb, proxies, labels, Losses.S, Losses.M);
-              if (cfg.captionWeight() > 0) {
-                NDArray[] captions = batchCaptions(batch, batchExamples, captionEmbeddings);
-                if (captions != null) {
-                  NDArray mc = Losses.multiCaptionArcMargin(emb, captions[0], captions[1], Losses.S, Losses.M, 0);
-                  l = l.mul((float) (1 - cfg.captionWeight())).add(mc.mul((float) cfg.captionWeight()));
-                }
-              }
-              gc.backward(l);
-              loss = l.getFloat();
+          NDArray emb = tower.forward(batch.create(px, new Shape(n, 3, transform.size(), transform.size())));
+          NDArray l = Losses.arcMargin(emb, proxies, labels, Losses.S, Losses.M);
+          if (cfg.captionWeight() > 0) {
+            NDArray[] captions = batchCaptions(batch, batchExamples, captionEmbeddings);
+            if (captions != null) {
+              NDArray mc = Losses.multiCaptionArcMargin(emb, captions[0], captions[1], Losses.S, Losses.M, 0);
+              l = l.mul((float) (1 - cfg.captionWeight())).add(mc.mul((float) cfg.captionWeight()));
             }
           }
-          AdamW.StepInfo info = opt.step();
-          step++;
-          StepLog s = new StepLog(step, total, loss, lr, info.gradNorm());
-          log.add(s);
-          session.step(s);
-          if (session.validateEvery() > 0 && (step % session.validateEvery() == 0 || step == total)) {
-            go = session.validate(step);
-            if (session.checkpointDir() != null) {
-              Checkpoint.write(session.checkpointDir(), step, tower, List.of(proxies), opt, session.state());
-            }
-          }
-        }
+          return l;
+        }, step -> Checkpoint.write(session.checkpointDir(), step, tower, List.of(proxies), opt, session.state()));
       }
     }
-    return log;
   }
 
   /**

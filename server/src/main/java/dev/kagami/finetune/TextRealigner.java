@@ -5,12 +5,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.training.GradientCollector;
-import dev.kagami.error.KagamiException.Cancelled;
 import dev.kagami.error.KagamiException.InvalidInput;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
@@ -88,73 +84,35 @@ public final class TextRealigner {
     }
     int dim = examples.get(0).imageEmbedding().length;
     int total = perEpoch * cfg.epochs();
-    List<ImageTuner.StepLog> log = new ArrayList<>();
     java.util.Optional<Checkpoint.State> resumed = Checkpoint.read(session.checkpointDir());
     try (NDManager m = engine.newBaseManager()) {
       NDArray scale = m.create(resumed.isPresent() ? resumed.get().extras().get(0) : new float[] {(float) logScale});
       scale.setRequiresGradient(true);
       List<NDArray> text = tower.trainableParameters().stream().map(Parameter::getArray).toList();
-      List<AdamW.Group> groups = List.of(new AdamW.Group("text", text, cfg.learningRate(), cfg.weightDecay()),
-          new AdamW.Group("logit-scale", List.of(scale), cfg.learningRate(), 0));
+      AdamW.Group main = new AdamW.Group("text", text, cfg.learningRate(), cfg.weightDecay());
+      List<AdamW.Group> groups = List.of(main, new AdamW.Group("logit-scale", List.of(scale), cfg.learningRate(), 0));
+      List<ImageTuner.StepLog> log;
       try (AdamW opt = new AdamW(m, groups, 0.9, 0.98, 1e-6, cfg.maxGradNorm(),
           new CosineSchedule(Math.min(cfg.warmupSteps(), total), total, 0))) {
-        resumed.ifPresent(st -> {
-          Checkpoint.restore(st, opt);
-          session.restore(st.session());
-        });
-        int step = resumed.map(Checkpoint.State::step).orElse(0);
-        boolean go = true;
-        if (step == 0 && session.validateEvery() > 0) {
-          go = session.validate(0);
-        }
-        int[] order = null;
-        int orderEpoch = -1;
-        while (go && step < total) {
-          if (session.cancelled()) {
-            throw new Cancelled("re-alignment cancelled at step " + step + " of " + total);
-          }
-          int epoch = step / perEpoch;
-          if (epoch != orderEpoch) {
-            order = Seeds.permutation(examples.size(), new SplittableRandom(Seeds.mix(cfg.seed(), -1 - epoch)));
-            orderEpoch = epoch;
-          }
-          SplittableRandom rnd = new SplittableRandom(Seeds.mix(cfg.seed(), step));
-          int b = step % perEpoch;
-          double lr = opt.learningRate(groups.get(0));
-          float[] img = new float[cfg.batchSize() * dim];
-          long[] ids = new long[cfg.batchSize() * contextLength];
-          for (int i = 0; i < cfg.batchSize(); i++) {
-            Example e = examples.get(order[b * cfg.batchSize() + i]);
+        TrainingLoop.Plan plan = new TrainingLoop.Plan("re-alignment", examples.size(), cfg.batchSize(), total, cfg.seed());
+        log = new TrainingLoop(engine).run(plan, m, opt, main, session, resumed, (batchIdx, rnd, batch) -> {
+          int n = batchIdx.length;
+          float[] img = new float[n * dim];
+          long[] ids = new long[n * contextLength];
+          for (int i = 0; i < n; i++) {
+            Example e = examples.get(batchIdx[i]);
             System.arraycopy(e.imageEmbedding(), 0, img, i * dim, dim);
             long[] caption = e.captions().get(rnd.nextInt(e.captions().size()));
             System.arraycopy(caption, 0, ids, i * contextLength, contextLength);
           }
-          double loss;
-          try (NDManager batch = m.newSubManager()) {
-            NDArray images = batch.create(img, new Shape(cfg.batchSize(), dim));
-            NDArray tokens = batch.create(ids, new Shape(cfg.batchSize(), contextLength));
-            try (GradientCollector gc = engine.newGradientCollector()) {
-              NDArray l = Losses.infoNce(images, tower.forward(tokens), scale);
-              gc.backward(l);
-              loss = l.getFloat();
-            }
-          }
-          AdamW.StepInfo info = opt.step();
-          step++;
-          ImageTuner.StepLog s = new ImageTuner.StepLog(step, total, loss, lr, info.gradNorm());
-          log.add(s);
-          session.step(s);
-          if (session.validateEvery() > 0 && (step % session.validateEvery() == 0 || step == total)) {
-            go = session.validate(step);
-            if (session.checkpointDir() != null) {
-              Checkpoint.write(session.checkpointDir(), step, tower, List.of(scale), opt, session.state());
-            }
-          }
-        }
+          NDArray images = batch.create(img, new Shape(n, dim));
+          NDArray tokens = batch.create(ids, new Shape(n, contextLength));
+          return Losses.infoNce(images, tower.forward(tokens), scale);
+        }, step -> Checkpoint.write(session.checkpointDir(), step, tower, List.of(scale), opt, session.state()));
       }
       logScale = Math.min(scale.getFloat(), Math.log(Losses.MAX_LOGIT_SCALE));
+      return log;
     }
-    return log;
   }
 
   /** Normalised text embeddings of token-id rows. */
