@@ -14,8 +14,13 @@ public final class Subsample {
 
   /** At most {@code max} items, taken round-robin over classes from seeded per-class shuffles. */
   public static Dataset evenly(Dataset d, int max, long seed) {
+    return Dataset.of(d.name(), d.source(), evenly(d.items(), max, seed), d.skipped());
+  }
+
+  /** At most {@code max} of {@code items}, taken round-robin over classes from seeded per-class shuffles. */
+  public static List<DatasetItem> evenly(List<DatasetItem> items, int max, long seed) {
     Map<String, List<DatasetItem>> byClass = new TreeMap<>();
-    d.items().forEach(it -> byClass.computeIfAbsent(it.label(), k -> new ArrayList<>()).add(it));
+    items.forEach(it -> byClass.computeIfAbsent(it.label(), k -> new ArrayList<>()).add(it));
     List<List<DatasetItem>> lists = new ArrayList<>();
     for (Map.Entry<String, List<DatasetItem>> e : byClass.entrySet()) {
       List<DatasetItem> l = new ArrayList<>(e.getValue());
@@ -35,6 +40,6 @@ public final class Subsample {
         break;
       }
     }
-    return Dataset.of(d.name(), d.source(), out, d.skipped());
+    return out;
   }
 }

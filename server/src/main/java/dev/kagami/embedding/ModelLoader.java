@@ -23,7 +23,17 @@ public final class ModelLoader {
 
   /** What loading needs besides the directory. */
   public record Settings(EngineKind engine, EngineOptions engineOptions, DynamicBatcher.Settings batching,
-      int maxTextChars, boolean parityCheck, double parityMinCosine) {}
+      int maxTextChars, boolean parityCheck, double parityMinCosine) {
+
+    /**
+     * Settings for a command-line tool that embeds a dataset in one thread: one engine worker, batches of
+     * up to 32, no parity check at load (the tools that need one run it themselves).
+     */
+    public static Settings forTool(EngineKind engine) {
+      return new Settings(engine, new EngineOptions(1, 0), new DynamicBatcher.Settings(32, 2_000_000, 4096, 1), 4096,
+          false, 0);
+    }
+  }
 
   private final ModelPackageReader reader = new ModelPackageReader();
   private final EngineFactory engines;

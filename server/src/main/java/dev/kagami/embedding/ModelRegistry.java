@@ -7,7 +7,6 @@ import dev.kagami.engine.EngineOptions;
 import dev.kagami.error.KagamiException.InvalidInput;
 import dev.kagami.error.KagamiException.ModelUnavailable;
 import dev.kagami.preprocess.ImageDecoder;
-import dev.kagami.preprocess.ImageLimits;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Priority;
@@ -34,10 +33,9 @@ public class ModelRegistry {
   private final Map<String, ModelRuntime> models = new ConcurrentHashMap<>();
   private volatile ModelRuntime active;
 
-  public ModelRegistry(KagamiConfig config, Event<ModelActivated> activated) {
+  public ModelRegistry(KagamiConfig config, Event<ModelActivated> activated, ImageDecoder decoder) {
     this.config = config;
     this.activated = activated;
-    ImageDecoder decoder = new ImageDecoder(new ImageLimits(config.limits().maxImageBytes(), config.limits().maxImagePixels()));
     this.loader = new ModelLoader(new EngineFactory(), decoder);
   }
 

@@ -5,12 +5,10 @@ import dev.kagami.dataset.DatasetImporter;
 import dev.kagami.dataset.Split;
 import dev.kagami.dataset.Splits;
 import dev.kagami.dataset.Subsample;
-import dev.kagami.embedding.DynamicBatcher;
 import dev.kagami.embedding.ModelLoader;
 import dev.kagami.embedding.ModelRuntime;
 import dev.kagami.engine.EngineFactory;
 import dev.kagami.engine.EngineKind;
-import dev.kagami.engine.EngineOptions;
 import dev.kagami.preprocess.ImageDecoder;
 import dev.kagami.preprocess.ImageLimits;
 import java.nio.file.Path;
@@ -67,7 +65,7 @@ public final class EvaluateCommand {
     if (datasetSpec == null || out == null) {
       throw new IllegalArgumentException("--dataset and --out are required");
     }
-    ImageDecoder decoder = new ImageDecoder(new ImageLimits(16_000_000, 40_000_000L));
+    ImageDecoder decoder = new ImageDecoder(ImageLimits.DEFAULT);
     long t0 = System.nanoTime();
     Dataset d = importDataset(new DatasetImporter(decoder), datasetSpec, limit, seed);
     System.out.printf(Locale.ROOT, "imported %s: %d images, %d classes, %d skipped (%.1f s)%n", d.name(), d.items().size(),
@@ -75,8 +73,7 @@ public final class EvaluateCommand {
     Splits.Fractions f = new Splits.Fractions(fr[0], fr[1], fr[2]);
     Map<String, Split> splits = disjoint ? Splits.classDisjoint(d, seed, f) : Splits.stratified(d, seed, f);
     ModelLoader loader = new ModelLoader(new EngineFactory(), decoder);
-    try (ModelRuntime rt = loader.load(model.toAbsolutePath(), new ModelLoader.Settings(engine, new EngineOptions(1, 0),
-        new DynamicBatcher.Settings(32, 2_000_000, 4096, 1), 4096, false, 0));
+    try (ModelRuntime rt = loader.load(model.toAbsolutePath(), ModelLoader.Settings.forTool(engine));
         EmbeddingCache cache = EmbeddingCache.open(EmbeddingCache.fileFor(cacheDir, rt), rt.dimension())) {
       Evaluator.Options o = Evaluator.Options.defaults();
       o = new Evaluator.Options(o.kpis(), PromptTemplates.named(templates), templates, o.k(), o.temperature(), o.imagesPerCall());

@@ -4,6 +4,7 @@ import dev.kagami.dataset.Dataset;
 import dev.kagami.dataset.DatasetItem;
 import dev.kagami.dataset.Split;
 import dev.kagami.dataset.Splits;
+import dev.kagami.dataset.Subsample;
 import dev.kagami.error.KagamiException.InvalidInput;
 import dev.kagami.evaluation.Classification;
 import dev.kagami.evaluation.EvaluationReport;
@@ -93,7 +94,7 @@ public final class FineTuneRunner {
     long t0 = System.nanoTime();
     List<DatasetItem> allTrain = Splits.select(dataset, splits, Split.TRAIN);
     List<DatasetItem> train = spec.maxTrainImages() > 0 && allTrain.size() > spec.maxTrainImages()
-        ? evenly(allTrain, spec.maxTrainImages(), spec.seed()) : allTrain;
+        ? Subsample.evenly(allTrain, spec.maxTrainImages(), spec.seed()) : allTrain;
     List<DatasetItem> val = Splits.select(dataset, splits, Split.VALIDATION);
     if (train.size() < spec.batchSize()) {
       throw new InvalidInput("dataset " + dataset.name() + " has " + train.size() + " training images, fewer than one batch of "
@@ -351,32 +352,6 @@ public final class FineTuneRunner {
     int w = (int) Math.max(side, Math.round((double) img.width() * side / s));
     int h = (int) Math.max(side, Math.round((double) img.height() * side / s));
     return PilBicubic.resize(img, w, h);
-  }
-
-  /** At most {@code n} items, taken round-robin over classes in a seeded order. */
-  static List<DatasetItem> evenly(List<DatasetItem> items, int n, long seed) {
-    Map<String, List<DatasetItem>> byClass = new java.util.TreeMap<>();
-    for (DatasetItem it : items) {
-      byClass.computeIfAbsent(it.label(), k -> new ArrayList<>()).add(it);
-    }
-    java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
-    for (List<DatasetItem> l : byClass.values()) {
-      java.util.Collections.shuffle(l, new java.util.Random(r.nextLong()));
-    }
-    List<DatasetItem> out = new ArrayList<>();
-    for (int round = 0; out.size() < n; round++) {
-      boolean any = false;
-      for (List<DatasetItem> l : byClass.values()) {
-        if (round < l.size() && out.size() < n) {
-          out.add(l.get(round));
-          any = true;
-        }
-      }
-      if (!any) {
-        break;
-      }
-    }
-    return out;
   }
 
   private static double seconds(long since) {

@@ -6,12 +6,11 @@ import dev.kagami.dataset.DatasetItem;
 import dev.kagami.dataset.ImportProgress;
 import dev.kagami.dataset.Split;
 import dev.kagami.dataset.Splits;
-import dev.kagami.embedding.DynamicBatcher;
+import dev.kagami.dataset.Subsample;
 import dev.kagami.embedding.ModelLoader;
 import dev.kagami.embedding.ModelRuntime;
 import dev.kagami.engine.EngineFactory;
 import dev.kagami.engine.EngineKind;
-import dev.kagami.engine.EngineOptions;
 import dev.kagami.evaluation.EmbeddingCache;
 import dev.kagami.evaluation.EvaluationReport;
 import dev.kagami.evaluation.Evaluator;
@@ -70,12 +69,12 @@ public final class PaperTableCommand {
     int lastBlocks = trainable.length > 1 ? Integer.parseInt(trainable[1]) : 0;
     int limit = Integer.parseInt(a.getOrDefault("limit", "0"));
 
-    ImageDecoder decoder = new ImageDecoder(new ImageLimits(16_000_000, 40_000_000L));
+    ImageDecoder decoder = new ImageDecoder(ImageLimits.DEFAULT);
     Dataset all = new DatasetImporter(decoder).openClipart(clipart, 1, "openclipart", ImportProgress.NONE);
     Map<String, Split> pretrain = Splits.stratified(all, TrainDefaultCommand.SPLIT_SEED, TrainDefaultCommand.FRACTIONS);
     List<DatasetItem> heldOut = all.items().stream().filter(it -> pretrain.get(it.id()) != Split.TRAIN).toList();
     if (limit > 0 && heldOut.size() > limit) {
-      heldOut = FineTuneRunner.evenly(heldOut, limit, seed);
+      heldOut = Subsample.evenly(heldOut, limit, seed);
     }
     Dataset poc = Dataset.of("openclipart-heldout", "openclipart:" + clipart + " (not in the default model's pretraining split)",
         heldOut, List.of());
@@ -121,8 +120,7 @@ public final class PaperTableCommand {
 
   private static EvaluationReport evaluate(ModelLoader loader, Path pkg, Dataset d, Map<String, Split> splits, long seed, Path work)
       throws IOException {
-    try (ModelRuntime rt = loader.load(pkg, new ModelLoader.Settings(EngineKind.ONNXRUNTIME, new EngineOptions(1, 0),
-        new DynamicBatcher.Settings(32, 2_000_000, 4096, 1), 4096, false, 0));
+    try (ModelRuntime rt = loader.load(pkg, ModelLoader.Settings.forTool(EngineKind.ONNXRUNTIME));
         EmbeddingCache cache = EmbeddingCache.open(EmbeddingCache.fileFor(work.resolve("cache"), rt), rt.dimension())) {
       return new Evaluator(rt, cache).evaluate(d, splits, Split.TEST, seed, Evaluator.Options.defaults(), ImportProgress.NONE);
     }

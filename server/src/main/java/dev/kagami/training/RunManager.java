@@ -21,7 +21,6 @@ import dev.kagami.persistence.RunRepository;
 import dev.kagami.persistence.StoredDataset;
 import dev.kagami.persistence.StoredRun;
 import dev.kagami.preprocess.ImageDecoder;
-import dev.kagami.preprocess.ImageLimits;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Priority;
@@ -82,13 +81,13 @@ public class RunManager {
   private volatile boolean shuttingDown;
 
   public RunManager(RunRepository runs, DatasetRepository datasets, ModelRegistry models, Evaluations evaluations,
-      KagamiConfig config) {
+      KagamiConfig config, ImageDecoder decoder) {
     this.runs = runs;
     this.datasets = datasets;
     this.models = models;
     this.evaluations = evaluations;
     this.config = config;
-    this.decoder = new ImageDecoder(new ImageLimits(config.limits().maxImageBytes(), config.limits().maxImagePixels()));
+    this.decoder = decoder;
     this.pool = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(config.finetune().queuedRuns()),
         r -> {
           Thread t = new Thread(r, "kagami-finetune");

@@ -64,7 +64,7 @@ public final class TrainDefaultCommand {
     }
     Path fashion = Path.of(a.getOrDefault("fashion-mnist", "/usr/share/datasets/fashion-mnist"));
     Path clipart = Path.of(a.getOrDefault("openclipart", "/usr/share/openclipart/png"));
-    ImageDecoder decoder = new ImageDecoder(new ImageLimits(16_000_000, 40_000_000L));
+    ImageDecoder decoder = new ImageDecoder(ImageLimits.DEFAULT);
     DatasetImporter importer = new DatasetImporter(decoder);
     Dataset fm = importer.fashionMnist(fashion, "fashion-mnist", 0, ImportProgress.NONE);
     Dataset oc = importer.openClipart(clipart, 1, "openclipart", ImportProgress.NONE);

@@ -5,12 +5,10 @@ import dev.kagami.dataset.DatasetImporter;
 import dev.kagami.dataset.ImportProgress;
 import dev.kagami.dataset.Split;
 import dev.kagami.dataset.Splits;
-import dev.kagami.embedding.DynamicBatcher;
 import dev.kagami.embedding.ModelLoader;
 import dev.kagami.embedding.ModelRuntime;
 import dev.kagami.engine.EngineFactory;
 import dev.kagami.engine.EngineKind;
-import dev.kagami.engine.EngineOptions;
 import dev.kagami.evaluation.EmbeddingCache;
 import dev.kagami.evaluation.EvaluationReport;
 import dev.kagami.evaluation.Evaluator;
@@ -43,12 +41,11 @@ public final class EvalBench {
         default -> throw new IllegalArgumentException("unknown argument " + argv[i]);
       }
     }
-    ImageDecoder decoder = new ImageDecoder(new ImageLimits(16_000_000, 40_000_000L));
+    ImageDecoder decoder = new ImageDecoder(ImageLimits.DEFAULT);
     // images test + images train: half the items of each part go to test, half to train
     Dataset d = new DatasetImporter(decoder).fashionMnist(fm, "fashion-mnist", images, ImportProgress.NONE);
     var splits = Splits.stratified(d, 1, new Splits.Fractions(0.5, 0.0, 0.5));
-    try (ModelRuntime rt = new ModelLoader(new EngineFactory(), decoder).load(pkg, new ModelLoader.Settings(
-        EngineKind.ONNXRUNTIME, new EngineOptions(1, 0), new DynamicBatcher.Settings(32, 2_000_000, 4096, 1), 4096, false, 0));
+    try (ModelRuntime rt = new ModelLoader(new EngineFactory(), decoder).load(pkg, ModelLoader.Settings.forTool(EngineKind.ONNXRUNTIME));
         EmbeddingCache cache = EmbeddingCache.inMemory(rt.dimension())) {
       Evaluator ev = new Evaluator(rt, cache);
       Evaluator.Options o = new Evaluator.Options(EnumSet.allOf(Evaluator.Kpi.class), PromptTemplates.OPENAI_IMAGENET,

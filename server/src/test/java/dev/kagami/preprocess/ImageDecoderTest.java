@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 /** Decoding limits, colour conversions and malformed input. */
 class ImageDecoderTest {
 
-  static final ImageDecoder DECODER = new ImageDecoder(new ImageLimits(16_000_000, 40_000_000L));
+  static final ImageDecoder DECODER = new ImageDecoder(ImageLimits.DEFAULT);
   static final java.nio.file.Path ROBUST = Fixtures.GOLDEN.resolve("robustness");
 
   @Test

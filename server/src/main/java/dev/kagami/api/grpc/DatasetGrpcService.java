@@ -8,7 +8,6 @@ import dev.kagami.api.v1.ImportDatasetRequest;
 import dev.kagami.api.v1.ListDatasetsRequest;
 import dev.kagami.api.v1.ListDatasetsResponse;
 import dev.kagami.api.v1.SkippedInput;
-import dev.kagami.config.KagamiConfig;
 import dev.kagami.dataset.Dataset;
 import dev.kagami.dataset.DatasetImporter;
 import dev.kagami.dataset.ImportProgress;
@@ -20,7 +19,6 @@ import dev.kagami.error.KagamiException.NotFound;
 import dev.kagami.persistence.DatasetRepository;
 import dev.kagami.persistence.StoredDataset;
 import dev.kagami.preprocess.ImageDecoder;
-import dev.kagami.preprocess.ImageLimits;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
@@ -37,11 +35,10 @@ public class DatasetGrpcService extends DatasetServiceGrpc.DatasetServiceImplBas
   private final JobExecutor jobs;
   private final DatasetImporter importer;
 
-  public DatasetGrpcService(DatasetRepository datasets, JobExecutor jobs, KagamiConfig config) {
+  public DatasetGrpcService(DatasetRepository datasets, JobExecutor jobs, ImageDecoder decoder) {
     this.datasets = datasets;
     this.jobs = jobs;
-    this.importer = new DatasetImporter(new ImageDecoder(new ImageLimits(config.limits().maxImageBytes(),
-        config.limits().maxImagePixels())));
+    this.importer = new DatasetImporter(decoder);
   }
 
   @Override
