@@ -133,8 +133,8 @@ public interface KagamiConfig {
     @WithDefault("models")
     Path repository();
 
-    /** Name of the model to load at start-up. */
-    @WithDefault("tiny-clip")
+    /** Name of the model to load at start-up: Kagami's own CLIP (models/kagami-clip/MODEL_CARD.md). */
+    @WithDefault("kagami-clip")
     String name();
 
     /** Version of the model to load at start-up. */

@@ -14,8 +14,10 @@ public final class Fixtures {
 
   public static final Path ROOT = Path.of("src/test/resources/fixtures").toAbsolutePath();
   public static final Path GOLDEN = ROOT.resolve("golden");
-  /** The tiny random-weight CLIP package (also the server's default until a trained one lands). */
+  /** The tiny random-weight CLIP package: the model of the tests (fast, and its outputs are golden). */
   public static final Path TINY_CLIP = Path.of("../models/tiny-clip/1").toAbsolutePath().normalize();
+  /** Kagami's own trained CLIP, the server's default model (models/kagami-clip/MODEL_CARD.md). */
+  public static final Path DEFAULT_MODEL = Path.of("../models/kagami-clip/1").toAbsolutePath().normalize();
 
   private Fixtures() {}
 
