@@ -114,6 +114,19 @@ public final class TrainableTower implements AutoCloseable {
     return out;
   }
 
+  /**
+   * The current values of the trainable parameters only, for writing the tuned ONNX: the others are the
+   * base's and stay as the base ONNX has them (an exporter may have folded or merged their initializers).
+   */
+  public Map<String, float[]> trainedWeights() {
+    Map<String, float[]> all = weights();
+    Map<String, float[]> out = new java.util.LinkedHashMap<>();
+    for (String n : trainableNames) {
+      out.put(n, all.get(n));
+    }
+    return out;
+  }
+
   public List<Parameter> trainableParameters() {
     return List.copyOf(trainable);
   }

@@ -121,6 +121,6 @@ public final class TunedPackageWriter {
       return;
     }
     tuned.get().save(pt);
-    OnnxWeightWriter.write(baseOnnx, tuned.get().weights(), onnx);
+    OnnxWeightWriter.write(baseOnnx, tuned.get().trainedWeights(), onnx);
   }
 }

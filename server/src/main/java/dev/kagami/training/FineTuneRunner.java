@@ -195,8 +195,9 @@ public final class FineTuneRunner {
       if (Files.isRegularFile(target.resolve("kagami-model.json"))) {
         parity = Double.NaN; // written before a restart; the writer accepted it then
       } else {
-        try (TrainableTower v = TrainableTower.load(visualBest, TrainableTower.projectionOnly());
-            TrainableTower t = textualBest.isPresent() ? TrainableTower.load(textualBest.get(), TrainableTower.projectionOnly()) : null) {
+        // loaded with the run's selection: the package writer writes the parameters that trained into the ONNX
+        try (TrainableTower v = TrainableTower.select(visualBest, selector(spec));
+            TrainableTower t = textualBest.isPresent() ? TrainableTower.select(textualBest.get(), selector(spec)) : null) {
           String description = String.format(Locale.ROOT, "%s fine-tuned from %s by Kagami: %s on dataset %s (%d training images, "
               + "seed %d, %s%s), best checkpoints by validation.", base.manifest().name(), base.id(), spec.method(), dataset.name(),
               train.size(), spec.seed(), spec.trainable(), spec.trainable() == RunSpec.Trainable.LAST_BLOCKS
