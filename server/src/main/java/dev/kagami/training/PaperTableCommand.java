@@ -44,7 +44,11 @@ import java.util.Optional;
  * <pre>
  * bin/kagami-paper-table [--base models/kagami-clip/1] [--openclipart DIR] [--out docs/paper-effect.md]
  *     [--epochs 5] [--realign-epochs 5] [--lr 1e-4] [--realign-lr 1e-4] [--trainable last-blocks:2] [--seed 7]
+ *     [--limit N] [--methods GPR_FT,TWO_SFT,MCIP,MCIP_REA]
  * </pre>
+ *
+ * <p>With {@code --limit} and {@code --methods} it is also the PoC timing check: one real run (preparation,
+ * training with validation, the tuned package with its ONNX parity check, evaluation) on N images.
  */
 public final class PaperTableCommand {
 
@@ -68,6 +72,10 @@ public final class PaperTableCommand {
     RunSpec.Trainable tr = RunSpec.Trainable.valueOf(trainable[0].toUpperCase(Locale.ROOT).replace('-', '_'));
     int lastBlocks = trainable.length > 1 ? Integer.parseInt(trainable[1]) : 0;
     int limit = Integer.parseInt(a.getOrDefault("limit", "0"));
+    List<RunSpec.Method> methods = a.containsKey("methods")
+        ? java.util.Arrays.stream(a.get("methods").split(",")).map(m -> RunSpec.Method.valueOf(m.trim().toUpperCase(Locale.ROOT)))
+            .toList()
+        : List.of(RunSpec.Method.values());
 
     ImageDecoder decoder = new ImageDecoder(ImageLimits.DEFAULT);
     Dataset all = new DatasetImporter(decoder).openClipart(clipart, 1, "openclipart", ImportProgress.NONE);
@@ -92,7 +100,7 @@ public final class PaperTableCommand {
     Map<String, Double> minutes = new LinkedHashMap<>();
     Map<String, String> best = new LinkedHashMap<>();
     reports.put("base", evaluate(loader, basePath, poc, splits, seed, work));
-    for (RunSpec.Method m : RunSpec.Method.values()) {
+    for (RunSpec.Method m : methods) {
       RunSpec spec = new RunSpec(base.manifest().name(), base.manifest().version(), poc.name(), m, tr, lastBlocks, epochs, 32, lr,
           realignEpochs, realignLr, seed, 0, 3, RunSpec.CaptionSource.DATASET, 20, 0.27, 0, m.name().toLowerCase(Locale.ROOT));
       long t0 = System.nanoTime();
@@ -130,7 +138,8 @@ public final class PaperTableCommand {
       Map<String, EvaluationReport> reports, Map<String, Double> minutes, Map<String, String> best, int epochs, int realignEpochs, double lr, double realignLr,
       RunSpec.Trainable tr, int lastBlocks, long seed) {
     StringBuilder s = new StringBuilder();
-    s.append("# The paper's effect, reproduced by Kagami\n\n");
+    boolean all = reports.keySet().containsAll(List.of("GPR-FT", "2SFT", "MCIP", "MCIP + Re-A"));
+    s.append(all ? "# The paper's effect, reproduced by Kagami\n\n" : "# Fine-tuning PoC runs\n\n");
     s.append(String.format(Locale.ROOT, "Written by `bin/kagami-paper-table%s` on %s. Nothing below is typed by hand: the "
         + "verdicts under \"What reproduced\" are computed from the table by the command.%n%n",
         argv.length == 0 ? "" : " " + String.join(" ", argv), LocalDate.now(ZoneOffset.UTC)));
@@ -159,8 +168,12 @@ public final class PaperTableCommand {
         + "starting weights unchanged.\n");
     s.append("\nKPIs as in `docs/eval` (I2I mAP over the full ranking; k-NN with k = 21, votes exp(sim/0.1); zero-shot with "
         + "OpenAI's 80 templates; T2I one query per class from its prompts).\n\n");
-    s.append("## What reproduced\n\n");
-    s.append(verdicts(reports));
+    if (all) {
+      s.append("## What reproduced\n\n");
+      s.append(verdicts(reports));
+    } else {
+      s.append("Only some of the methods ran (`--methods`), so the paper's claims are not checked here.\n");
+    }
     return s.toString();
   }
 
