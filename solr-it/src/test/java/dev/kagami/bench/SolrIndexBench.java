@@ -24,6 +24,7 @@ public final class SolrIndexBench {
     int n = 100_000;
     int dim = 512;
     int queries = 200;
+    int warmups = 500;
     int nodes = 2;
     int shards = 2;
     int replicas = 1;
@@ -34,6 +35,7 @@ public final class SolrIndexBench {
         case "--vectors" -> n = Integer.parseInt(argv[++i]);
         case "--dim" -> dim = Integer.parseInt(argv[++i]);
         case "--queries" -> queries = Integer.parseInt(argv[++i]);
+        case "--warmup" -> warmups = Integer.parseInt(argv[++i]);
         case "--nodes" -> nodes = Integer.parseInt(argv[++i]);
         case "--shards" -> shards = Integer.parseInt(argv[++i]);
         case "--replicas" -> replicas = Integer.parseInt(argv[++i]);
@@ -42,10 +44,10 @@ public final class SolrIndexBench {
         default -> throw new IllegalArgumentException("unknown argument " + argv[i]);
       }
     }
-    System.out.printf(Locale.ROOT, "SolrCloud index bench: %d %s unit vectors of %d dimensions, %d queries, top-10, %d cores, "
+    System.out.printf(Locale.ROOT, "SolrCloud index bench: %d %s unit vectors of %d dimensions, %d queries after %d warm-up queries, top-10, %d cores, "
             + "Java %s, Solr 9.10.1 in-process: %d nodes, %d shards x %d replicas, HNSW M=16 beamWidth=100%n",
-        n, kind, dim, queries, Runtime.getRuntime().availableProcessors(), Runtime.version(), nodes, shards, replicas);
-    IndexBench.Data data = IndexBench.generate(kind, n, dim, queries);
+        n, kind, dim, queries, warmups, Runtime.getRuntime().availableProcessors(), Runtime.version(), nodes, shards, replicas);
+    IndexBench.Data data = IndexBench.generate(kind, n, dim, queries, warmups);
     Path dir = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "solr-bench");
     MiniSolrCloudCluster cluster = new MiniSolrCloudCluster.Builder(nodes, dir).build();
     try {
