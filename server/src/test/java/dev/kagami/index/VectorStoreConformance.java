@@ -128,6 +128,21 @@ public abstract class VectorStoreConformance {
   }
 
   @Test
+  void optimize_keeps_every_item_and_its_neighbours() {
+    VectorStore s = store();
+    String c = unique("optimize");
+    List<IndexedItem> items = items(600, 8, SEED);
+    s.createCollection(c, 8, "m/1");
+    for (int from = 0; from < items.size(); from += 100) {
+      s.upsert(c, items.subList(from, from + 100)); // several batches: several segments to merge
+    }
+    s.optimize(c);
+    assertThat(s.collection(c).count()).isEqualTo(600);
+    assertThat(s.get(c, "id-599")).contains(items.get(599));
+    assertThat(s.search(c, items.get(42).vector(), 1, Filter.NONE)).extracting(Hit::id).containsExactly("id-42");
+  }
+
+  @Test
   void filters_on_equality_set_membership_and_numeric_range() {
     VectorStore s = store();
     String c = unique("filter");

@@ -123,12 +123,22 @@ public final class SolrVectorStore implements VectorStore {
   private final java.util.concurrent.ConcurrentHashMap<String, Meta> metas = new java.util.concurrent.ConcurrentHashMap<>();
   private final Http2SolrClient http;
   private final CloudHttp2SolrClient client;
+  /** For {@link #optimize}: merging a shard to one segment rebuilds its HNSW graph, minutes at 100k vectors. */
+  private final Http2SolrClient maintenanceHttp;
+  private final CloudHttp2SolrClient maintenance;
+
+  /** The longest an optimize may take (or the request timeout, if longer). */
+  static final Duration MAINTENANCE_TIMEOUT = Duration.ofMinutes(30);
 
   public SolrVectorStore(Settings settings) {
     this.settings = settings;
     this.http = new Http2SolrClient.Builder().withConnectionTimeout(10, TimeUnit.SECONDS)
         .withRequestTimeout(settings.timeout().toMillis(), TimeUnit.MILLISECONDS).build();
     this.client = new CloudHttp2SolrClient.Builder(settings.solrUrls()).withHttpClient(http).build();
+    long maintenanceMillis = Math.max(settings.timeout().toMillis(), MAINTENANCE_TIMEOUT.toMillis());
+    this.maintenanceHttp = new Http2SolrClient.Builder().withConnectionTimeout(10, TimeUnit.SECONDS)
+        .withRequestTimeout(maintenanceMillis, TimeUnit.MILLISECONDS).build();
+    this.maintenance = new CloudHttp2SolrClient.Builder(settings.solrUrls()).withHttpClient(maintenanceHttp).build();
   }
 
   /** Runs one call to Solr, turning its failures into Kagami's. */
@@ -602,7 +612,7 @@ public final class SolrVectorStore implements VectorStore {
   @Override
   public void optimize(String collection) {
     Meta m = require(collection);
-    call("optimizing " + collection, () -> client.optimize(m.name(), true, true, 1));
+    call("optimizing " + collection, () -> maintenance.optimize(m.name(), true, true, 1));
   }
 
   /** Makes pending writes visible (after bulk loads with {@code visibleOnAck=false}). */
@@ -613,11 +623,14 @@ public final class SolrVectorStore implements VectorStore {
 
   @Override
   public void close() {
-    try {
-      client.close();
-    } catch (IOException e) {
-      // closing the client releases connections; nothing is lost
+    for (CloudHttp2SolrClient c : List.of(client, maintenance)) {
+      try {
+        c.close();
+      } catch (IOException e) {
+        // closing a client releases connections; nothing is lost
+      }
     }
     http.close();
+    maintenanceHttp.close();
   }
 }
