@@ -33,6 +33,11 @@ public final class ModelLoader {
       return new Settings(engine, new EngineOptions(1, 0), new DynamicBatcher.Settings(32, 2_000_000, 4096, 1), 4096,
           false, 0);
     }
+
+    /** These settings with the two-engine parity check at load, at {@code minCosine}. */
+    public Settings withParityCheck(double minCosine) {
+      return new Settings(engine, engineOptions, batching, maxTextChars, true, minCosine);
+    }
   }
 
   private final ModelPackageReader reader = new ModelPackageReader();

@@ -41,9 +41,7 @@ class DefaultModelTest {
     ImageDecoder decoder = new ImageDecoder(ImageLimits.DEFAULT);
     Dataset d = new DatasetImporter(decoder).fashionMnist(fm, "fashion-mnist", 2000, ImportProgress.NONE);
     var splits = Splits.stratified(d, 42, new Splits.Fractions(0.8, 0.1, 0.1));
-    ModelLoader.Settings parity = new ModelLoader.Settings(EngineKind.ONNXRUNTIME,
-        ModelLoader.Settings.forTool(EngineKind.ONNXRUNTIME).engineOptions(),
-        ModelLoader.Settings.forTool(EngineKind.ONNXRUNTIME).batching(), 4096, true, 0.9999);
+    ModelLoader.Settings parity = ModelLoader.Settings.forTool(EngineKind.ONNXRUNTIME).withParityCheck(0.9999);
     try (ModelRuntime rt = new ModelLoader(new EngineFactory(), decoder).load(Fixtures.DEFAULT_MODEL, parity)) {
       Evaluator.Options o = new Evaluator.Options(EnumSet.of(Evaluator.Kpi.ZERO_SHOT, Evaluator.Kpi.KNN),
           PromptTemplates.OPENAI_IMAGENET, "openai-imagenet", 21, 0.1, 32);

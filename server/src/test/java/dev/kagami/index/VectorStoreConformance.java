@@ -61,6 +61,12 @@ public abstract class VectorStoreConformance {
     return out;
   }
 
+  static void upsertInBatches(VectorStore s, String collection, List<IndexedItem> items, int batch) {
+    for (int from = 0; from < items.size(); from += batch) {
+      s.upsert(collection, items.subList(from, Math.min(items.size(), from + batch)));
+    }
+  }
+
   static double dot(float[] a, float[] b) {
     double s = 0;
     for (int i = 0; i < a.length; i++) {
@@ -100,9 +106,7 @@ public abstract class VectorStoreConformance {
     int dim = 32;
     List<IndexedItem> items = items(n, dim, SEED);
     s.createCollection(c, dim, "m/1");
-    for (int from = 0; from < n; from += 500) {
-      s.upsert(c, items.subList(from, from + 500));
-    }
+    upsertInBatches(s, c, items, 500);
     SplittableRandom r = new SplittableRandom(SEED + 7);
     double recall = 0;
     int queries = 30;
@@ -133,9 +137,7 @@ public abstract class VectorStoreConformance {
     String c = unique("optimize");
     List<IndexedItem> items = items(600, 8, SEED);
     s.createCollection(c, 8, "m/1");
-    for (int from = 0; from < items.size(); from += 100) {
-      s.upsert(c, items.subList(from, from + 100)); // several batches: several segments to merge
-    }
+    upsertInBatches(s, c, items, 100); // several batches: several segments to merge
     s.optimize(c);
     assertThat(s.collection(c).count()).isEqualTo(600);
     assertThat(s.get(c, "id-599")).contains(items.get(599));
