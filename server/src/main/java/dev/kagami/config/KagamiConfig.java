@@ -79,6 +79,12 @@ public interface KagamiConfig {
     @WithDefault("60s")
     java.time.Duration commitInterval();
 
+    /**
+     * Lucene: threads that apply one upsert batch (graph building is most of an upsert's cost; each thread
+     * builds a segment of its own). Unset: one per core, at most 4.
+     */
+    java.util.OptionalInt writerThreads();
+
     Solr solr();
 
     /** The SolrCloud store. */

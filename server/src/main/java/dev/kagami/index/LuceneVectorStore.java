@@ -81,47 +81,62 @@ public final class LuceneVectorStore implements VectorStore {
    * @param hnswBeamWidth candidates kept while inserting a node (Lucene's default 100)
    * @param searchCandidates candidates explored per search (at least k; more gives higher recall, slower)
    * @param mergeWorkers threads that build a merged segment's graph
+   * @param writerThreads threads that apply one upsert batch to Lucene (each builds the graph of a segment of
+   *     its own; batches are still applied one after another, so writes of one id keep their order)
    * @param ramBufferMb indexing buffer before a segment is flushed
    * @param commitInterval longest time an acknowledged write waits in the log before a Lucene commit
    * @param walBytesPerCommit log size that triggers a commit sooner
    */
-  public record Settings(int hnswM, int hnswBeamWidth, int searchCandidates, int mergeWorkers, double ramBufferMb,
-      Duration commitInterval, long walBytesPerCommit) {
+  public record Settings(int hnswM, int hnswBeamWidth, int searchCandidates, int mergeWorkers, int writerThreads,
+      double ramBufferMb, Duration commitInterval, long walBytesPerCommit) {
 
     public Settings {
       if (hnswM < 2 || hnswM > 512 || hnswBeamWidth < 1 || hnswBeamWidth > 3200 || searchCandidates < 1
-          || mergeWorkers < 1 || ramBufferMb < 1 || commitInterval.isNegative() || commitInterval.isZero()
-          || walBytesPerCommit < 1) {
+          || mergeWorkers < 1 || writerThreads < 1 || writerThreads > 64 || ramBufferMb < 1
+          || commitInterval.isNegative() || commitInterval.isZero() || walBytesPerCommit < 1) {
         throw new IllegalArgumentException("invalid index settings " + this);
       }
     }
 
+    /** Lucene's graph defaults, one merge worker, a writer thread per core (at most 4). */
     public static Settings defaults() {
-      return new Settings(16, 100, 100, 1, 256, Duration.ofSeconds(60), 256L << 20);
+      int writers = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+      return new Settings(16, 100, 100, 1, writers, 256, Duration.ofSeconds(60), 256L << 20);
     }
 
     public Settings withSearchCandidates(int n) {
-      return new Settings(hnswM, hnswBeamWidth, n, mergeWorkers, ramBufferMb, commitInterval, walBytesPerCommit);
+      return new Settings(hnswM, hnswBeamWidth, n, mergeWorkers, writerThreads, ramBufferMb, commitInterval,
+          walBytesPerCommit);
     }
 
     public Settings withGraph(int m, int beamWidth) {
-      return new Settings(m, beamWidth, searchCandidates, mergeWorkers, ramBufferMb, commitInterval, walBytesPerCommit);
+      return new Settings(m, beamWidth, searchCandidates, mergeWorkers, writerThreads, ramBufferMb, commitInterval,
+          walBytesPerCommit);
     }
 
     public Settings withCommitInterval(Duration d) {
-      return new Settings(hnswM, hnswBeamWidth, searchCandidates, mergeWorkers, ramBufferMb, d, walBytesPerCommit);
+      return new Settings(hnswM, hnswBeamWidth, searchCandidates, mergeWorkers, writerThreads, ramBufferMb, d,
+          walBytesPerCommit);
     }
 
     public Settings withRamBuffer(double mb) {
-      return new Settings(hnswM, hnswBeamWidth, searchCandidates, mergeWorkers, mb, commitInterval, walBytesPerCommit);
+      return new Settings(hnswM, hnswBeamWidth, searchCandidates, mergeWorkers, writerThreads, mb, commitInterval,
+          walBytesPerCommit);
     }
 
     public Settings withWalBytesPerCommit(long bytes) {
-      return new Settings(hnswM, hnswBeamWidth, searchCandidates, mergeWorkers, ramBufferMb, commitInterval, bytes);
+      return new Settings(hnswM, hnswBeamWidth, searchCandidates, mergeWorkers, writerThreads, ramBufferMb,
+          commitInterval, bytes);
     }
 
     public Settings withMergeWorkers(int n) {
-      return new Settings(hnswM, hnswBeamWidth, searchCandidates, n, ramBufferMb, commitInterval, walBytesPerCommit);
+      return new Settings(hnswM, hnswBeamWidth, searchCandidates, n, writerThreads, ramBufferMb, commitInterval,
+          walBytesPerCommit);
+    }
+
+    public Settings withWriterThreads(int n) {
+      return new Settings(hnswM, hnswBeamWidth, searchCandidates, mergeWorkers, n, ramBufferMb, commitInterval,
+          walBytesPerCommit);
     }
   }
 
@@ -133,6 +148,8 @@ public final class LuceneVectorStore implements VectorStore {
   static final String ALIASES = "aliases.properties";
   private final ScheduledExecutorService committer;
   private final ExecutorService mergeExecutor;
+  /** Applies the parts of an upsert batch beside the calling thread; null with one writer thread. */
+  private final ExecutorService writeExecutor;
 
   private static final class Collection {
     final String name;
@@ -181,6 +198,11 @@ public final class LuceneVectorStore implements VectorStore {
     this.settings = settings;
     this.mergeExecutor = settings.mergeWorkers() > 1 ? Executors.newFixedThreadPool(settings.mergeWorkers(), r -> {
       Thread t = new Thread(r, "kagami-index-merge");
+      t.setDaemon(true);
+      return t;
+    }) : null;
+    this.writeExecutor = settings.writerThreads() > 1 ? Executors.newFixedThreadPool(settings.writerThreads() - 1, r -> {
+      Thread t = new Thread(r, "kagami-index-write");
       t.setDaemon(true);
       return t;
     }) : null;
@@ -265,14 +287,69 @@ public final class LuceneVectorStore implements VectorStore {
     }
   }
 
-  private static void apply(Collection c, WriteAheadLog.Op op) throws IOException {
+  private void apply(Collection c, WriteAheadLog.Op op) throws IOException {
     if (op instanceof WriteAheadLog.Upsert u) {
-      for (IndexedItem it : u.items()) {
-        c.writer.updateDocument(new Term("id", it.id()), document(it));
+      List<List<IndexedItem>> parts = partition(u.items(), writeExecutor == null ? 1 : settings.writerThreads());
+      if (parts.size() == 1) {
+        index(c, parts.get(0));
+        return;
+      }
+      // Lucene gives each indexing thread a segment of its own, so the graph inserts run in parallel
+      List<java.util.concurrent.Future<?>> running = new ArrayList<>();
+      for (List<IndexedItem> part : parts.subList(1, parts.size())) {
+        running.add(writeExecutor.submit(() -> {
+          index(c, part);
+          return null;
+        }));
+      }
+      Throwable failure = null;
+      try {
+        index(c, parts.get(0));
+      } catch (IOException | RuntimeException e) {
+        failure = e;
+      }
+      for (java.util.concurrent.Future<?> f : running) {
+        try {
+          f.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+          failure = failure == null ? e.getCause() : failure;
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          failure = failure == null ? e : failure;
+        }
+      }
+      if (failure instanceof IOException io) {
+        throw io;
+      } else if (failure instanceof RuntimeException re) {
+        throw re;
+      } else if (failure != null) {
+        throw new IOException("applying an upsert failed: " + failure, failure);
       }
     } else if (op instanceof WriteAheadLog.Delete d) {
       c.writer.deleteDocuments(d.ids().stream().map(id -> new Term("id", id)).toArray(Term[]::new));
     }
+  }
+
+  private static void index(Collection c, List<IndexedItem> items) throws IOException {
+    for (IndexedItem it : items) {
+      c.writer.updateDocument(new Term("id", it.id()), document(it));
+    }
+  }
+
+  /**
+   * Splits a batch into at most {@code parts} runs of consecutive items. An id appears at most once in a batch
+   * and batches are applied one after another, so the parts may run in any order. Small batches stay whole
+   * (a thread hand-off costs more than it saves).
+   */
+  static List<List<IndexedItem>> partition(List<IndexedItem> items, int parts) {
+    if (parts <= 1 || items.size() < 2 * parts) {
+      return List.of(items);
+    }
+    List<List<IndexedItem>> out = new ArrayList<>(parts);
+    for (int i = 0; i < parts; i++) {
+      out.add(items.subList(i * items.size() / parts, (i + 1) * items.size() / parts));
+    }
+    return out;
   }
 
   /** The codec: Lucene 9.12's, with the vector format of the collection's quantization. */
@@ -702,12 +779,21 @@ public final class LuceneVectorStore implements VectorStore {
         // Explore more candidates than asked for (as Elasticsearch's num_candidates), then keep the best k:
         // recall rises at a small cost.
         int candidates = Math.min(10_000, Math.max(k, settings.searchCandidates()));
-        TopDocs td = s.search(new KnnFloatVectorQuery("vector", query, candidates, fq), k);
-        List<Hit> hits = new ArrayList<>(td.scoreDocs.length);
-        for (ScoreDoc sd : td.scoreDocs) {
+        KnnFloatVectorQuery knn = new KnnFloatVectorQuery("vector", query, candidates, fq);
+        ScoreDoc[] top;
+        if (c.quantization == Quantization.INT8) {
+          // the graph walk scored int8 vectors; rescore every candidate with its float vector, keep the best k
+          top = rescore(s, s.search(knn, candidates).scoreDocs, query, k);
+        } else {
+          top = s.search(knn, k).scoreDocs;
+          for (ScoreDoc sd : top) {
+            sd.score = 2 * sd.score - 1; // Lucene scores DOT_PRODUCT as (1 + dot) / 2; report the cosine
+          }
+        }
+        List<Hit> hits = new ArrayList<>(top.length);
+        for (ScoreDoc sd : top) {
           Document d = s.storedFields().document(sd.doc);
-          // Lucene scores DOT_PRODUCT as (1 + dot) / 2; report the cosine
-          hits.add(new Hit(d.get("id"), 2 * sd.score - 1, metadata(d), d.get("img")));
+          hits.add(new Hit(d.get("id"), sd.score, metadata(d), d.get("img")));
         }
         return hits;
       } finally {
@@ -716,6 +802,33 @@ public final class LuceneVectorStore implements VectorStore {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * The best {@code k} of {@code candidates} by the exact dot product of their float vectors with the query
+   * (each {@link ScoreDoc#score} becomes that cosine). Reads the float vectors that an int8 segment keeps
+   * beside its quantized ones, leaf by leaf in document order.
+   */
+  static ScoreDoc[] rescore(IndexSearcher s, ScoreDoc[] candidates, float[] query, int k) throws IOException {
+    ScoreDoc[] byDoc = candidates.clone();
+    java.util.Arrays.sort(byDoc, java.util.Comparator.comparingInt(sd -> sd.doc));
+    List<org.apache.lucene.index.LeafReaderContext> leaves = s.getIndexReader().leaves();
+    org.apache.lucene.index.FloatVectorValues values = null;
+    int leafIndex = -1;
+    for (ScoreDoc sd : byDoc) {
+      int li = org.apache.lucene.index.ReaderUtil.subIndex(sd.doc, leaves);
+      if (li != leafIndex) {
+        leafIndex = li;
+        values = leaves.get(li).reader().getFloatVectorValues("vector");
+      }
+      int local = sd.doc - leaves.get(li).docBase;
+      if (values == null || values.advance(local) != local) {
+        throw new IllegalStateException("document " + sd.doc + " found by the vector search has no vector");
+      }
+      sd.score = org.apache.lucene.util.VectorUtil.dotProduct(query, values.vectorValue());
+    }
+    java.util.Arrays.sort(byDoc, (x, y) -> x.score != y.score ? Float.compare(y.score, x.score) : Integer.compare(x.doc, y.doc));
+    return java.util.Arrays.copyOf(byDoc, Math.min(k, byDoc.length));
   }
 
   @Override
@@ -756,6 +869,9 @@ public final class LuceneVectorStore implements VectorStore {
     collections.clear();
     if (mergeExecutor != null) {
       mergeExecutor.shutdownNow();
+    }
+    if (writeExecutor != null) {
+      writeExecutor.shutdownNow();
     }
   }
 }

@@ -13,7 +13,8 @@ class LuceneVectorStoreConformanceTest extends VectorStoreConformance {
 
   @BeforeEach
   void open() {
-    store = new LuceneVectorStore(dir);
+    // several writer threads, whatever the machine's cores, so every batch test also checks the parallel apply
+    store = new LuceneVectorStore(dir, LuceneVectorStore.Settings.defaults().withWriterThreads(3));
   }
 
   @AfterEach

@@ -71,6 +71,68 @@ class LuceneVectorStoreTest {
   }
 
   @Test
+  void batches_split_among_writer_threads_keep_every_id_once_and_its_last_write(@TempDir Path dir, @TempDir Path copy)
+      throws IOException {
+    List<IndexedItem> first = items(400, 16, SEED);
+    List<IndexedItem> again = items(100, 16, SEED + 7); // ids id-0..id-99 once more, other vectors
+    LuceneVectorStore.Settings four = LuceneVectorStore.Settings.defaults().withWriterThreads(4);
+    try (LuceneVectorStore s = new LuceneVectorStore(dir, four)) {
+      s.createCollection("c", 16, "m/1");
+      s.upsert("c", first);
+      s.upsert("c", again);
+      assertThat(s.collection("c").count()).isEqualTo(400);
+      for (int i = 0; i < 400; i++) {
+        assertThat(s.get("c", "id-" + i)).contains(i < 100 ? again.get(i) : first.get(i));
+      }
+      Fixtures.copyTree(dir, copy); // not committed: opening the copy replays both batches from the log
+    }
+    try (LuceneVectorStore s = new LuceneVectorStore(copy, four)) {
+      assertThat(s.collection("c").count()).isEqualTo(400);
+      for (int i = 0; i < 400; i++) {
+        assertThat(s.get("c", "id-" + i)).contains(i < 100 ? again.get(i) : first.get(i));
+      }
+    }
+  }
+
+  @Test
+  void partition_covers_the_batch_once_in_order() {
+    List<IndexedItem> batch = items(301, 4, SEED);
+    List<List<IndexedItem>> parts = LuceneVectorStore.partition(batch, 3);
+    assertThat(parts).hasSize(3).allSatisfy(p -> assertThat(p.size()).isBetween(100, 101));
+    assertThat(parts.stream().flatMap(List::stream).toList()).isEqualTo(batch);
+    assertThat(LuceneVectorStore.partition(batch.subList(0, 5), 3)).containsExactly(batch.subList(0, 5));
+    assertThat(LuceneVectorStore.partition(batch, 1)).containsExactly(batch);
+  }
+
+  @Test
+  void an_int8_search_reports_exact_cosines_and_the_exact_top_10(@TempDir Path dir) {
+    // the graph walk compares int8 vectors; the candidates are rescored with their float vectors
+    List<IndexedItem> items = items(2000, 32, SEED);
+    SplittableRandom r = new SplittableRandom(SEED + 3);
+    try (LuceneVectorStore s = new LuceneVectorStore(dir, LuceneVectorStore.Settings.defaults().withSearchCandidates(200))) {
+      s.createCollection("q", 32, "m/1", VectorStore.Quantization.INT8);
+      s.upsert("q", items);
+      double recall = 0;
+      for (int t = 0; t < 20; t++) {
+        float[] query = VectorStoreConformance.unit(r, 32);
+        List<Hit> hits = s.search("q", query, 10, Filter.NONE);
+        Map<String, float[]> byId = new java.util.HashMap<>();
+        items.forEach(it -> byId.put(it.id(), it.vector()));
+        for (Hit h : hits) {
+          assertThat((double) h.score()).isCloseTo(VectorStoreConformance.dot(query, byId.get(h.id())),
+              org.assertj.core.data.Offset.offset(1e-5));
+        }
+        assertThat(hits).extracting(Hit::score).isSortedAccordingTo(Comparator.reverseOrder());
+        Set<String> exact = new HashSet<>(items.stream()
+            .sorted(Comparator.comparingDouble(it -> -VectorStoreConformance.dot(query, it.vector()))).limit(10)
+            .map(IndexedItem::id).toList());
+        recall += hits.stream().filter(h -> exact.contains(h.id())).count() / 10.0;
+      }
+      assertThat(recall / 20).isGreaterThanOrEqualTo(0.95);
+    }
+  }
+
+  @Test
   void an_int8_collection_searches_well_and_keeps_its_quantization(@TempDir Path dir) {
     List<IndexedItem> items = items(1000, 32, SEED);
     try (LuceneVectorStore s = new LuceneVectorStore(dir)) {

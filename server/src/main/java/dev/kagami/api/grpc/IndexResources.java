@@ -26,8 +26,12 @@ public class IndexResources {
   public IndexResources(KagamiConfig config) {
     KagamiConfig.Index c = config.index();
     this.store = switch (c.store()) {
-      case LUCENE -> new LuceneVectorStore(c.root(), LuceneVectorStore.Settings.defaults().withGraph(c.hnswM(), c.hnswBeamWidth())
-          .withSearchCandidates(c.searchCandidates()).withCommitInterval(c.commitInterval()));
+      case LUCENE -> {
+        LuceneVectorStore.Settings s = LuceneVectorStore.Settings.defaults().withGraph(c.hnswM(), c.hnswBeamWidth())
+            .withSearchCandidates(c.searchCandidates()).withCommitInterval(c.commitInterval());
+        yield new LuceneVectorStore(c.root(), c.writerThreads().isPresent()
+            ? s.withWriterThreads(c.writerThreads().getAsInt()) : s);
+      }
       case SOLR -> {
         java.util.List<String> urls = c.solr().urls().filter(u -> !u.isEmpty()).orElseThrow(() -> new IllegalStateException(
             "kagami.index.store=solr needs kagami.index.solr.urls (base URLs of Solr nodes, comma-separated)"));
