@@ -30,26 +30,25 @@ public final class RunRepository {
     this.ds = ds;
   }
 
+  /** Columns a run is created with and never changes. */
+  private static final List<String> FIXED = List.of("id", "created_at", "config", "seed", "dataset", "base_model");
+  /** Columns {@link #update} rewrites, in the order {@link #bindChanging} binds them. */
+  private static final List<String> CHANGING = List.of("updated_at", "state", "stage", "step", "total_steps",
+      "result_model", "base_report_id", "tuned_report_id", "error", "timings");
+
   /** Stores a new run (its history is not written here). */
   public void create(StoredRun r) {
+    String columns = String.join(", ", FIXED) + ", " + String.join(", ", CHANGING);
+    String marks = String.join(",", java.util.Collections.nCopies(FIXED.size() + CHANGING.size(), "?"));
     try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
-        "INSERT INTO finetune_runs (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
+        "INSERT INTO finetune_runs (" + columns + ") VALUES (" + marks + ")")) {
       ps.setString(1, r.id());
       ps.setTimestamp(2, Timestamp.from(r.createdAt()));
-      ps.setTimestamp(3, Timestamp.from(r.updatedAt()));
-      ps.setString(4, r.state());
-      ps.setString(5, r.config());
-      ps.setLong(6, r.seed());
-      ps.setString(7, r.dataset());
-      ps.setString(8, r.baseModel());
-      ps.setString(9, r.stage());
-      ps.setInt(10, r.step());
-      ps.setInt(11, r.totalSteps());
-      setNullable(ps, 12, r.resultModel());
-      setNullable(ps, 13, r.baseReportId());
-      setNullable(ps, 14, r.tunedReportId());
-      setNullable(ps, 15, truncate(r.error()));
-      ps.setString(16, json.writeValueAsString(r.timings()));
+      ps.setString(3, r.config());
+      ps.setLong(4, r.seed());
+      ps.setString(5, r.dataset());
+      ps.setString(6, r.baseModel());
+      bindChanging(ps, FIXED.size() + 1, r);
       ps.executeUpdate();
     } catch (SQLException | JsonProcessingException e) {
       throw new IllegalStateException("cannot store run " + r.id() + ": " + e.getMessage(), e);
@@ -59,25 +58,30 @@ public final class RunRepository {
   /** Updates state, progress and outcome (everything but id, creation, configuration and history). */
   public void update(StoredRun r) {
     try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
-        "UPDATE finetune_runs SET updated_at = ?, state = ?, stage = ?, step = ?, total_steps = ?, result_model = ?, "
-            + "base_report_id = ?, tuned_report_id = ?, error = ?, timings = ? WHERE id = ?")) {
-      ps.setTimestamp(1, Timestamp.from(r.updatedAt()));
-      ps.setString(2, r.state());
-      ps.setString(3, r.stage());
-      ps.setInt(4, r.step());
-      ps.setInt(5, r.totalSteps());
-      setNullable(ps, 6, r.resultModel());
-      setNullable(ps, 7, r.baseReportId());
-      setNullable(ps, 8, r.tunedReportId());
-      setNullable(ps, 9, truncate(r.error()));
-      ps.setString(10, json.writeValueAsString(r.timings()));
-      ps.setString(11, r.id());
+        "UPDATE finetune_runs SET " + String.join(" = ?, ", CHANGING) + " = ? WHERE id = ?")) {
+      bindChanging(ps, 1, r);
+      ps.setString(CHANGING.size() + 1, r.id());
       if (ps.executeUpdate() != 1) {
         throw new IllegalStateException("no run " + r.id());
       }
     } catch (SQLException | JsonProcessingException e) {
       throw new IllegalStateException("cannot update run " + r.id() + ": " + e.getMessage(), e);
     }
+  }
+
+  /** Binds the {@link #CHANGING} columns from parameter {@code first} on. */
+  private void bindChanging(PreparedStatement ps, int first, StoredRun r) throws SQLException, JsonProcessingException {
+    int i = first;
+    ps.setTimestamp(i++, Timestamp.from(r.updatedAt()));
+    ps.setString(i++, r.state());
+    ps.setString(i++, r.stage());
+    ps.setInt(i++, r.step());
+    ps.setInt(i++, r.totalSteps());
+    setNullable(ps, i++, r.resultModel());
+    setNullable(ps, i++, r.baseReportId());
+    setNullable(ps, i++, r.tunedReportId());
+    setNullable(ps, i++, truncate(r.error()));
+    ps.setString(i, json.writeValueAsString(r.timings()));
   }
 
   /** Appends a point to a run's history. */

@@ -111,6 +111,10 @@ public final class SolrVectorStore implements VectorStore {
       return new Settings(solrUrls, shards, replicas, m, beam, candidates, visibleOnAck, commitWithin, timeout);
     }
 
+    public Settings withCommitWithin(Duration d) {
+      return new Settings(solrUrls, shards, replicas, hnswM, hnswBeamWidth, searchCandidates, visibleOnAck, d, timeout);
+    }
+
     public Settings withVisibleOnAck(boolean v) {
       return new Settings(solrUrls, shards, replicas, hnswM, hnswBeamWidth, searchCandidates, v, commitWithin, timeout);
     }
