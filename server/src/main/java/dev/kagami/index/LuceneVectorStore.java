@@ -10,6 +10,8 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -20,6 +22,8 @@ import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -32,9 +36,12 @@ import org.apache.lucene.document.KnnFloatVectorField;
 import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.FloatVectorValues;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.IndexableField;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.ReaderUtil;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.BooleanClause;
@@ -50,6 +57,7 @@ import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.util.BytesRef;
+import org.apache.lucene.util.VectorUtil;
 
 /**
  * The embedded vector store: one Lucene index per collection under {@code root/<collection>/}, vectors
@@ -295,7 +303,7 @@ public final class LuceneVectorStore implements VectorStore {
         return;
       }
       // Lucene gives each indexing thread a segment of its own, so the graph inserts run in parallel
-      List<java.util.concurrent.Future<?>> running = new ArrayList<>();
+      List<Future<?>> running = new ArrayList<>();
       for (List<IndexedItem> part : parts.subList(1, parts.size())) {
         running.add(writeExecutor.submit(() -> {
           index(c, part);
@@ -308,10 +316,10 @@ public final class LuceneVectorStore implements VectorStore {
       } catch (IOException | RuntimeException e) {
         failure = e;
       }
-      for (java.util.concurrent.Future<?> f : running) {
+      for (Future<?> f : running) {
         try {
           f.get();
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
           failure = failure == null ? e.getCause() : failure;
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
@@ -811,12 +819,12 @@ public final class LuceneVectorStore implements VectorStore {
    */
   static ScoreDoc[] rescore(IndexSearcher s, ScoreDoc[] candidates, float[] query, int k) throws IOException {
     ScoreDoc[] byDoc = candidates.clone();
-    java.util.Arrays.sort(byDoc, java.util.Comparator.comparingInt(sd -> sd.doc));
-    List<org.apache.lucene.index.LeafReaderContext> leaves = s.getIndexReader().leaves();
-    org.apache.lucene.index.FloatVectorValues values = null;
+    Arrays.sort(byDoc, Comparator.comparingInt(sd -> sd.doc));
+    List<LeafReaderContext> leaves = s.getIndexReader().leaves();
+    FloatVectorValues values = null;
     int leafIndex = -1;
     for (ScoreDoc sd : byDoc) {
-      int li = org.apache.lucene.index.ReaderUtil.subIndex(sd.doc, leaves);
+      int li = ReaderUtil.subIndex(sd.doc, leaves);
       if (li != leafIndex) {
         leafIndex = li;
         values = leaves.get(li).reader().getFloatVectorValues("vector");
@@ -825,10 +833,10 @@ public final class LuceneVectorStore implements VectorStore {
       if (values == null || values.advance(local) != local) {
         throw new IllegalStateException("document " + sd.doc + " found by the vector search has no vector");
       }
-      sd.score = org.apache.lucene.util.VectorUtil.dotProduct(query, values.vectorValue());
+      sd.score = VectorUtil.dotProduct(query, values.vectorValue());
     }
-    java.util.Arrays.sort(byDoc, (x, y) -> x.score != y.score ? Float.compare(y.score, x.score) : Integer.compare(x.doc, y.doc));
-    return java.util.Arrays.copyOf(byDoc, Math.min(k, byDoc.length));
+    Arrays.sort(byDoc, (x, y) -> x.score != y.score ? Float.compare(y.score, x.score) : Integer.compare(x.doc, y.doc));
+    return Arrays.copyOf(byDoc, Math.min(k, byDoc.length));
   }
 
   @Override

@@ -140,8 +140,11 @@ public final class SolrVectorStore implements VectorStore {
         .withRequestTimeout(settings.timeout().toMillis(), TimeUnit.MILLISECONDS).build();
     this.client = new CloudHttp2SolrClient.Builder(settings.solrUrls()).withHttpClient(http).build();
     long maintenanceMillis = Math.max(settings.timeout().toMillis(), MAINTENANCE_TIMEOUT.toMillis());
+    // the idle timeout too: an optimize sends nothing back until it is done (SolrJ's default idle timeout,
+    // 10 minutes, cut a 1M-vector optimize short)
     this.maintenanceHttp = new Http2SolrClient.Builder().withConnectionTimeout(10, TimeUnit.SECONDS)
-        .withRequestTimeout(maintenanceMillis, TimeUnit.MILLISECONDS).build();
+        .withRequestTimeout(maintenanceMillis, TimeUnit.MILLISECONDS)
+        .withIdleTimeout(maintenanceMillis, TimeUnit.MILLISECONDS).build();
     this.maintenance = new CloudHttp2SolrClient.Builder(settings.solrUrls()).withHttpClient(maintenanceHttp).build();
   }
 
