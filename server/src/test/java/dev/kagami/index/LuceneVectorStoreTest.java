@@ -11,12 +11,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -112,21 +109,18 @@ class LuceneVectorStoreTest {
     try (LuceneVectorStore s = new LuceneVectorStore(dir, LuceneVectorStore.Settings.defaults().withSearchCandidates(200))) {
       s.createCollection("q", 32, "m/1", VectorStore.Quantization.INT8);
       s.upsert("q", items);
+      Map<String, float[]> byId = new java.util.HashMap<>();
+      items.forEach(it -> byId.put(it.id(), it.vector()));
       double recall = 0;
       for (int t = 0; t < 20; t++) {
         float[] query = VectorStoreConformance.unit(r, 32);
         List<Hit> hits = s.search("q", query, 10, Filter.NONE);
-        Map<String, float[]> byId = new java.util.HashMap<>();
-        items.forEach(it -> byId.put(it.id(), it.vector()));
         for (Hit h : hits) {
           assertThat((double) h.score()).isCloseTo(VectorStoreConformance.dot(query, byId.get(h.id())),
               org.assertj.core.data.Offset.offset(1e-5));
         }
         assertThat(hits).extracting(Hit::score).isSortedAccordingTo(Comparator.reverseOrder());
-        Set<String> exact = new HashSet<>(items.stream()
-            .sorted(Comparator.comparingDouble(it -> -VectorStoreConformance.dot(query, it.vector()))).limit(10)
-            .map(IndexedItem::id).toList());
-        recall += hits.stream().filter(h -> exact.contains(h.id())).count() / 10.0;
+        recall += VectorStoreConformance.recallAt10(hits, items, query);
       }
       assertThat(recall / 20).isGreaterThanOrEqualTo(0.95);
     }

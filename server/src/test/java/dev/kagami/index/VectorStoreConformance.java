@@ -16,7 +16,6 @@ import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -65,6 +64,13 @@ public abstract class VectorStoreConformance {
     for (int from = 0; from < items.size(); from += batch) {
       s.upsert(collection, items.subList(from, Math.min(items.size(), from + batch)));
     }
+  }
+
+  /** The share of the exact top 10 of {@code items} for {@code query} (by dot product) that {@code hits} holds. */
+  static double recallAt10(List<Hit> hits, List<IndexedItem> items, float[] query) {
+    Set<String> exact = new HashSet<>(items.stream().sorted(Comparator.comparingDouble(it -> -dot(query, it.vector())))
+        .limit(10).map(IndexedItem::id).toList());
+    return hits.stream().filter(h -> exact.contains(h.id())).count() / 10.0;
   }
 
   static double dot(float[] a, float[] b) {
@@ -122,10 +128,7 @@ public abstract class VectorStoreConformance {
       assertThat((double) top.score()).isCloseTo(dot(query, topItem.vector()), org.assertj.core.data.Offset.offset(1e-4));
       assertThat(top.metadata()).isEqualTo(topItem.metadata());
       assertThat(top.imageRef()).isEqualTo(topItem.imageRef());
-      Set<String> exact = new HashSet<>(IntStream.range(0, n).boxed()
-          .sorted(Comparator.comparingDouble(i -> -dot(query, items.get(i).vector()))).limit(10)
-          .map(i -> "id-" + i).toList());
-      recall += hits.stream().filter(h -> exact.contains(h.id())).count() / 10.0;
+      recall += recallAt10(hits, items, query);
     }
     assertThat(recall / queries).as("recall@10 vs exact, seed %d", SEED).isGreaterThanOrEqualTo(0.95);
     assertThat(s.search(c, items.get(123).vector(), 1, Filter.NONE).get(0).id()).isEqualTo("id-123");
