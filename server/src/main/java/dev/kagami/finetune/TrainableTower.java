@@ -107,11 +107,7 @@ public final class TrainableTower implements AutoCloseable {
 
   /** Every parameter's current values by name (trainable or not), for writing the tuned ONNX. */
   public Map<String, float[]> weights() {
-    Map<String, float[]> out = new java.util.LinkedHashMap<>();
-    for (Pair<String, Parameter> p : block.getParameters()) {
-      out.put(p.getKey(), p.getValue().getArray().toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray());
-    }
-    return out;
+    return weights(name -> true);
   }
 
   /**
@@ -119,10 +115,16 @@ public final class TrainableTower implements AutoCloseable {
    * base's and stay as the base ONNX has them (an exporter may have folded or merged their initializers).
    */
   public Map<String, float[]> trainedWeights() {
-    Map<String, float[]> all = weights();
+    java.util.Set<String> names = java.util.Set.copyOf(trainableNames);
+    return weights(names::contains);
+  }
+
+  private Map<String, float[]> weights(java.util.function.Predicate<String> which) {
     Map<String, float[]> out = new java.util.LinkedHashMap<>();
-    for (String n : trainableNames) {
-      out.put(n, all.get(n));
+    for (Pair<String, Parameter> p : block.getParameters()) {
+      if (which.test(p.getKey())) {
+        out.put(p.getKey(), p.getValue().getArray().toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray());
+      }
     }
     return out;
   }
