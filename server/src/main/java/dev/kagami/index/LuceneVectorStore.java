@@ -1,5 +1,6 @@
 package dev.kagami.index;
 
+import dev.kagami.error.KagamiException.BackendUnavailable;
 import dev.kagami.error.KagamiException.FailedPrecondition;
 import dev.kagami.error.KagamiException.InvalidInput;
 import dev.kagami.error.KagamiException.NotFound;
@@ -77,6 +78,7 @@ import org.apache.lucene.util.VectorUtil;
  */
 public final class LuceneVectorStore implements VectorStore {
 
+  private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(LuceneVectorStore.class);
   static final String DIMENSION = "kagami.dimension";
   static final String MODEL = "kagami.model";
   static final String QUANTIZATION = "kagami.quantization";
@@ -154,6 +156,9 @@ public final class LuceneVectorStore implements VectorStore {
   /** Alias to collection, replaced as a whole (copy on write) and persisted in {@link #ALIASES}. */
   private volatile Map<String, String> aliases = Map.of();
   static final String ALIASES = "aliases.properties";
+  /** Collections that exist on disk but could not be opened: name to the reason, for callers and health. */
+  private final Map<String, String> unavailable = new ConcurrentHashMap<>();
+  private final WalFiles.Factory walFiles;
   private final ScheduledExecutorService committer;
   private final ExecutorService mergeExecutor;
   /** Applies the parts of an upsert batch beside the calling thread; null with one writer thread. */
@@ -169,6 +174,7 @@ public final class LuceneVectorStore implements VectorStore {
     final IndexWriter writer;
     final SearcherManager searchers;
     final WriteAheadLog wal;
+    final Quarantine quarantine;
     /** Writes not yet visible to searchers. */
     final AtomicBoolean stale = new AtomicBoolean();
     /** Writes not yet in a Lucene commit (guarded by the collection's monitor). */
@@ -179,7 +185,7 @@ public final class LuceneVectorStore implements VectorStore {
     volatile String broken;
 
     Collection(String name, int dimension, String model, Quantization quantization, Path dir, Directory directory,
-        IndexWriter writer, WriteAheadLog wal) throws IOException {
+        IndexWriter writer, WriteAheadLog wal, Quarantine quarantine) throws IOException {
       this.name = name;
       this.dimension = dimension;
       this.model = model;
@@ -188,6 +194,7 @@ public final class LuceneVectorStore implements VectorStore {
       this.directory = directory;
       this.writer = writer;
       this.wal = wal;
+      this.quarantine = quarantine;
       this.searchers = new SearcherManager(writer, null);
     }
 
@@ -202,8 +209,18 @@ public final class LuceneVectorStore implements VectorStore {
   }
 
   public LuceneVectorStore(Path root, Settings settings) {
+    this(root, settings, WalFiles.DISK);
+  }
+
+  /**
+   * A store whose write-ahead logs live in {@code walFiles} (a test passes a layer that simulates crashes).
+   * A collection that cannot be opened is left closed and reported by {@link #unavailableCollections()};
+   * the others open and serve.
+   */
+  LuceneVectorStore(Path root, Settings settings, WalFiles.Factory walFiles) {
     this.root = root;
     this.settings = settings;
+    this.walFiles = walFiles;
     this.mergeExecutor = settings.mergeWorkers() > 1 ? Executors.newFixedThreadPool(settings.mergeWorkers(), r -> {
       Thread t = new Thread(r, "kagami-index-merge");
       t.setDaemon(true);
@@ -219,9 +236,17 @@ public final class LuceneVectorStore implements VectorStore {
       aliases = readAliases(root.resolve(ALIASES));
       try (Stream<Path> dirs = Files.list(root)) {
         for (Path d : dirs.filter(Files::isDirectory).sorted().toList()) {
-          Collection c = open(d.getFileName().toString(), d, -1, null, null);
-          if (c != null) {
-            collections.put(c.name, c);
+          String name = d.getFileName().toString();
+          try {
+            Collection c = open(name, d, -1, null, null);
+            if (c != null) {
+              collections.put(c.name, c);
+            }
+          } catch (IOException | RuntimeException e) {
+            // one collection that cannot open must not take the others down
+            unavailable.put(name, String.valueOf(e.getMessage()));
+            LOG.errorf("collection %s cannot be opened and is unavailable (the other collections serve): %s", name,
+                e.getMessage());
           }
         }
       }
@@ -265,16 +290,18 @@ public final class LuceneVectorStore implements VectorStore {
     WriteAheadLog wal = null;
     try {
       writer = new IndexWriter(directory, cfg);
-      wal = new WriteAheadLog(dir.resolve("wal"));
+      WalFiles files = walFiles.open(dir.resolve("wal"));
+      wal = new WriteAheadLog(files);
+      Quarantine quarantine = new Quarantine(files);
       Collection c;
       if (!exists) {
-        c = new Collection(name, dimension, model, quantization, dir, directory, writer, wal);
+        c = new Collection(name, dimension, model, quantization, dir, directory, writer, wal, quarantine);
       } else {
         c = new Collection(name, Integer.parseInt(data.get(DIMENSION)), data.get(MODEL), quantization, dir, directory,
-            writer, wal);
+            writer, wal, quarantine);
         // replay what was acknowledged after the last commit
-        for (WriteAheadLog.Op op : wal.replay(Long.parseLong(data.getOrDefault(WAL_GENERATION, "0")))) {
-          apply(c, op);
+        for (WriteAheadLog.Replayed r : wal.replayRecords(Long.parseLong(data.getOrDefault(WAL_GENERATION, "0")))) {
+          replay(c, r);
         }
       }
       c.stale.set(true); // the searcher opened before the replay
@@ -293,6 +320,29 @@ public final class LuceneVectorStore implements VectorStore {
       directory.close();
       throw e;
     }
+  }
+
+  /**
+   * Applies one replayed record, or sets it aside: a record that does not decode, fails the checks a live
+   * write passes, or that Lucene refuses, goes to the collection's quarantine (logged once), and replay goes on.
+   */
+  private void replay(Collection c, WriteAheadLog.Replayed r) throws IOException {
+    String reason;
+    try {
+      WriteAheadLog.Op op = WriteAheadLog.decode(r.payload());
+      if (op instanceof WriteAheadLog.Upsert u) {
+        VectorStoreChecks.checkItems(u.items(), c.dimension);
+      }
+      apply(c, op);
+      return;
+    } catch (IOException | dev.kagami.error.KagamiException | IllegalArgumentException e) {
+      // IOException: the record does not decode; the others: it is not a write the store can take (Lucene
+      // refuses such a document without harming the index, an IllegalArgumentException)
+      reason = e.getMessage();
+    }
+    c.quarantine.add(r, reason);
+    LOG.errorf("collection %s: write-ahead log record at generation %d, byte %d cannot be applied and is set aside in "
+        + "%s (%d set aside in all): %s", c.name, r.generation(), r.offset(), Quarantine.FILE, c.quarantine.count(), reason);
   }
 
   private void apply(Collection c, WriteAheadLog.Op op) throws IOException {
@@ -340,7 +390,7 @@ public final class LuceneVectorStore implements VectorStore {
 
   private static void index(Collection c, List<IndexedItem> items) throws IOException {
     for (IndexedItem it : items) {
-      c.writer.updateDocument(new Term("id", it.id()), document(it));
+      c.writer.updateDocument(new Term("id", it.id()), LuceneDocuments.document(it));
     }
   }
 
@@ -395,15 +445,21 @@ public final class LuceneVectorStore implements VectorStore {
     try {
       c = open(name, root.resolve(name), dimension, model, quantization);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot create collection " + name + ": " + e.getMessage(), e);
+      throw new BackendUnavailable("cannot create collection " + name + ": " + e.getMessage(), e);
     }
     collections.put(name, c);
     return info(c);
   }
 
   private Collection require(String name) {
-    Collection c = collections.get(aliases.getOrDefault(name, name));
+    String target = aliases.getOrDefault(name, name);
+    Collection c = collections.get(target);
     if (c == null) {
+      String why = unavailable.get(target);
+      if (why != null) {
+        throw new BackendUnavailable("collection '" + target + "' could not be opened and is unavailable (the other "
+            + "collections serve); the server log has the cause", null);
+      }
       throw new NotFound("no collection or alias named '" + name + "'");
     }
     return c;
@@ -450,7 +506,7 @@ public final class LuceneVectorStore implements VectorStore {
     try {
       writeAliases(next);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write the aliases: " + e.getMessage(), e);
+      throw new BackendUnavailable("cannot write the aliases: " + e.getMessage(), e);
     }
     aliases = Map.copyOf(next);
   }
@@ -482,7 +538,7 @@ public final class LuceneVectorStore implements VectorStore {
           c.directory.close();
           org.apache.lucene.util.IOUtils.rm(c.dir);
         } catch (IOException e) {
-          throw new UncheckedIOException("cannot delete collection " + name + ": " + e.getMessage(), e);
+          throw new BackendUnavailable("cannot delete collection " + name + ": " + e.getMessage(), e);
         }
       }
     }
@@ -516,12 +572,13 @@ public final class LuceneVectorStore implements VectorStore {
             // a file deleted while listing (merges): not counted
           }
         }
-        return new CollectionInfo(c.name, c.dimension, c.model, c.quantization, s.getIndexReader().numDocs(), size);
+        return new CollectionInfo(c.name, c.dimension, c.model, c.quantization, s.getIndexReader().numDocs(), size,
+            c.quarantine.count());
       } finally {
         c.searchers.release(s);
       }
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw new BackendUnavailable("reading the index failed: " + e.getMessage(), e);
     }
   }
 
@@ -537,8 +594,8 @@ public final class LuceneVectorStore implements VectorStore {
     boolean commitSoon;
     synchronized (c) {
       if (c.broken != null) {
-        throw new FailedPrecondition("collection '" + c.name + "' takes no writes until the server restarts: "
-            + c.broken);
+        throw new BackendUnavailable("collection '" + c.name + "' takes no writes until the server restarts: "
+            + c.broken, null);
       }
       try {
         c.wal.append(op);
@@ -548,10 +605,12 @@ public final class LuceneVectorStore implements VectorStore {
         commitSoon = c.wal.currentBytes() >= settings.walBytesPerCommit();
       } catch (IOException | RuntimeException e) {
         // the log may now hold an operation (or part of one) the index does not: the collection stops taking
-        // writes until it is reopened, which replays the log and cuts off a torn record
-        c.broken = e.toString();
-        throw new UncheckedIOException("write to " + c.name + " failed: " + e.getMessage(),
-            e instanceof IOException io ? io : new IOException(e));
+        // writes until it is reopened, which replays the log, cuts off a torn record and sets aside one that
+        // cannot be applied. Every item passed the store's checks, so this is a disk or Lucene failure.
+        c.broken = "a write failed";
+        LOG.errorf(e, "write to collection %s failed; it takes no writes until it is reopened", c.name);
+        throw new BackendUnavailable("write to collection '" + c.name + "' failed (the server log has the cause); "
+            + "it takes no writes until the server restarts", e);
       }
     }
     if (commitSoon) {
@@ -612,7 +671,7 @@ public final class LuceneVectorStore implements VectorStore {
       try {
         commit(c);
       } catch (IOException e) {
-        throw new UncheckedIOException("commit of " + c.name + " failed: " + e.getMessage(), e);
+        throw new BackendUnavailable("commit of " + c.name + " failed: " + e.getMessage(), e);
       }
     }
   }
@@ -628,29 +687,8 @@ public final class LuceneVectorStore implements VectorStore {
       commit(c);
       c.searchers.maybeRefreshBlocking();
     } catch (IOException e) {
-      throw new UncheckedIOException("merging " + collection + " failed: " + e.getMessage(), e);
+      throw new BackendUnavailable("merging " + collection + " failed: " + e.getMessage(), e);
     }
-  }
-
-  private static Document document(IndexedItem it) {
-    Document d = new Document();
-    d.add(new StringField("id", it.id(), Field.Store.YES));
-    d.add(new KnnFloatVectorField("vector", it.vector(), VectorSimilarityFunction.DOT_PRODUCT));
-    ByteBuffer b = ByteBuffer.allocate(4 * it.vector().length).order(ByteOrder.LITTLE_ENDIAN);
-    for (float f : it.vector()) {
-      b.putFloat(f);
-    }
-    d.add(new StoredField("vec", new BytesRef(b.array())));
-    d.add(new StoredField("img", it.imageRef()));
-    it.metadata().forEach((k, v) -> {
-      if (v instanceof FieldValue.Str s) {
-        d.add(new StringField("s." + k, s.value(), Field.Store.YES));
-      } else if (v instanceof FieldValue.Num n) {
-        d.add(new DoublePoint("n." + k, n.value()));
-        d.add(new StoredField("n." + k, n.value()));
-      }
-    });
-    return d;
   }
 
   @Override
@@ -668,7 +706,7 @@ public final class LuceneVectorStore implements VectorStore {
           c.searchers.release(s);
         }
       } catch (IOException e) {
-        throw new UncheckedIOException("delete from " + collection + " failed: " + e.getMessage(), e);
+        throw new BackendUnavailable("delete from " + collection + " failed: " + e.getMessage(), e);
       }
       write(c, new WriteAheadLog.Delete(List.copyOf(new java.util.LinkedHashSet<>(ids))));
       return existing;
@@ -685,12 +723,12 @@ public final class LuceneVectorStore implements VectorStore {
         if (td.scoreDocs.length == 0) {
           return Optional.empty();
         }
-        return Optional.of(item(s.storedFields().document(td.scoreDocs[0].doc), c.dimension));
+        return Optional.of(LuceneDocuments.item(s.storedFields().document(td.scoreDocs[0].doc), c.dimension));
       } finally {
         c.searchers.release(s);
       }
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw new BackendUnavailable("reading the index failed: " + e.getMessage(), e);
     }
   }
 
@@ -711,7 +749,7 @@ public final class LuceneVectorStore implements VectorStore {
             if (live != null && !live.get(doc)) {
               continue;
             }
-            batch.add(item(stored.document(doc), c.dimension));
+            batch.add(LuceneDocuments.item(stored.document(doc), c.dimension));
             if (batch.size() == batchSize) {
               consumer.accept(List.copyOf(batch));
               batch.clear();
@@ -725,52 +763,8 @@ public final class LuceneVectorStore implements VectorStore {
         c.searchers.release(s);
       }
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw new BackendUnavailable("reading the index failed: " + e.getMessage(), e);
     }
-  }
-
-  private static IndexedItem item(Document d, int dimension) {
-    BytesRef vb = d.getBinaryValue("vec");
-    ByteBuffer b = ByteBuffer.wrap(vb.bytes, vb.offset, vb.length).order(ByteOrder.LITTLE_ENDIAN);
-    float[] v = new float[dimension];
-    b.asFloatBuffer().get(v);
-    return new IndexedItem(d.get("id"), v, metadata(d), d.get("img"));
-  }
-
-  private static Map<String, FieldValue> metadata(Document d) {
-    Map<String, FieldValue> m = new HashMap<>();
-    for (IndexableField f : d.getFields()) {
-      if (f.name().startsWith("s.")) {
-        m.put(f.name().substring(2), FieldValue.of(f.stringValue()));
-      } else if (f.name().startsWith("n.") && f.numericValue() != null) {
-        m.put(f.name().substring(2), FieldValue.of(f.numericValue().doubleValue()));
-      }
-    }
-    return m;
-  }
-
-  static Query filterQuery(Filter filter) {
-    if (filter.clauses().isEmpty()) {
-      return null;
-    }
-    BooleanQuery.Builder b = new BooleanQuery.Builder();
-    for (Filter.Clause c : filter.clauses()) {
-      Query q;
-      if (c instanceof Filter.Equals e) {
-        q = new TermQuery(new Term("s." + e.field(), e.value()));
-      } else if (c instanceof Filter.In in) {
-        q = new TermInSetQuery("s." + in.field(), in.values().stream().map(BytesRef::new).toList());
-      } else if (c instanceof Filter.Range r) {
-        if (Double.isNaN(r.min()) || Double.isNaN(r.max()) || r.min() > r.max()) {
-          throw new InvalidInput("range on '" + r.field() + "' is empty or NaN: [" + r.min() + ", " + r.max() + "]");
-        }
-        q = DoublePoint.newRangeQuery("n." + r.field(), r.min(), r.max());
-      } else {
-        throw new InvalidInput("unknown filter clause " + c);
-      }
-      b.add(q, BooleanClause.Occur.FILTER);
-    }
-    return b.build();
   }
 
   @Override
@@ -780,10 +774,13 @@ public final class LuceneVectorStore implements VectorStore {
     if (k < 1 || k > 10_000) {
       throw new InvalidInput("k must be in 1..10000, is " + k);
     }
-    Query fq = filterQuery(filter);
     try {
       IndexSearcher s = searcher(c);
       try {
+        if (!filter.clauses().isEmpty()) {
+          VectorStoreChecks.checkFilter(filter, LuceneDocuments.fieldKinds(s.getIndexReader()));
+        }
+        Query fq = LuceneDocuments.filterQuery(filter);
         // Explore more candidates than asked for (as Elasticsearch's num_candidates), then keep the best k:
         // recall rises at a small cost.
         int candidates = Math.min(10_000, Math.max(k, settings.searchCandidates()));
@@ -791,7 +788,7 @@ public final class LuceneVectorStore implements VectorStore {
         ScoreDoc[] top;
         if (c.quantization == Quantization.INT8) {
           // the graph walk scored int8 vectors; rescore every candidate with its float vector, keep the best k
-          top = rescore(s, s.search(knn, candidates).scoreDocs, query, k);
+          top = LuceneDocuments.rescore(s, s.search(knn, candidates).scoreDocs, query, k);
         } else {
           top = s.search(knn, k).scoreDocs;
           for (ScoreDoc sd : top) {
@@ -801,42 +798,49 @@ public final class LuceneVectorStore implements VectorStore {
         List<Hit> hits = new ArrayList<>(top.length);
         for (ScoreDoc sd : top) {
           Document d = s.storedFields().document(sd.doc);
-          hits.add(new Hit(d.get("id"), sd.score, metadata(d), d.get("img")));
+          hits.add(new Hit(d.get("id"), sd.score, LuceneDocuments.metadata(d), d.get("img")));
         }
         return hits;
       } finally {
         c.searchers.release(s);
       }
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw new BackendUnavailable("reading the index failed: " + e.getMessage(), e);
     }
   }
 
+  @Override
+  public Map<String, String> unavailableCollections() {
+    return Map.copyOf(unavailable);
+  }
+
   /**
-   * The best {@code k} of {@code candidates} by the exact dot product of their float vectors with the query
-   * (each {@link ScoreDoc#score} becomes that cosine). Reads the float vectors that an int8 segment keeps
-   * beside its quantized ones, leaf by leaf in document order.
+   * What a kill -9 leaves, for crash tests in this package: every collection's uncommitted Lucene changes are
+   * dropped ({@code rollback}) and its log is closed without a commit; the store is unusable afterwards. Run
+   * with a {@link WalFiles} layer that also forgets unsynced bytes, nothing but what was synced survives.
    */
-  static ScoreDoc[] rescore(IndexSearcher s, ScoreDoc[] candidates, float[] query, int k) throws IOException {
-    ScoreDoc[] byDoc = candidates.clone();
-    Arrays.sort(byDoc, Comparator.comparingInt(sd -> sd.doc));
-    List<LeafReaderContext> leaves = s.getIndexReader().leaves();
-    FloatVectorValues values = null;
-    int leafIndex = -1;
-    for (ScoreDoc sd : byDoc) {
-      int li = ReaderUtil.subIndex(sd.doc, leaves);
-      if (li != leafIndex) {
-        leafIndex = li;
-        values = leaves.get(li).reader().getFloatVectorValues("vector");
+  void crashForTest() {
+    committer.shutdownNow();
+    for (Collection c : collections.values()) {
+      synchronized (c) {
+        c.broken = "crashed";
+        try {
+          c.searchers.close();
+          c.writer.rollback();
+          c.wal.close();
+          c.directory.close();
+        } catch (IOException | RuntimeException e) {
+          // a crash does not care
+        }
       }
-      int local = sd.doc - leaves.get(li).docBase;
-      if (values == null || values.advance(local) != local) {
-        throw new IllegalStateException("document " + sd.doc + " found by the vector search has no vector");
-      }
-      sd.score = VectorUtil.dotProduct(query, values.vectorValue());
     }
-    Arrays.sort(byDoc, (x, y) -> x.score != y.score ? Float.compare(y.score, x.score) : Integer.compare(x.doc, y.doc));
-    return Arrays.copyOf(byDoc, Math.min(k, byDoc.length));
+    collections.clear();
+    if (mergeExecutor != null) {
+      mergeExecutor.shutdownNow();
+    }
+    if (writeExecutor != null) {
+      writeExecutor.shutdownNow();
+    }
   }
 
   @Override

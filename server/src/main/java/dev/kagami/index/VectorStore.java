@@ -70,6 +70,14 @@ public interface VectorStore extends AutoCloseable {
   /** The {@code k} items most similar to {@code query} that pass {@code filter}, best first. */
   List<Hit> search(String collection, float[] query, int k, Filter filter);
 
+  /**
+   * Collections that exist but cannot serve (their data could not be opened), name to a reason for
+   * operators. Calls naming them answer UNAVAILABLE; the other collections are not affected.
+   */
+  default Map<String, String> unavailableCollections() {
+    return Map.of();
+  }
+
   /** Merges the collection's segments into one, so searches walk one graph; slow, for after bulk loads. */
   void optimize(String collection);
 

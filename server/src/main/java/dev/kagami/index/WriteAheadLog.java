@@ -7,20 +7,15 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import java.util.zip.CRC32C;
-import org.apache.lucene.util.IOUtils;
 
 /**
  * A collection's write-ahead log: every upsert and delete is appended here and fsynced before it is
@@ -59,40 +54,39 @@ final class WriteAheadLog implements AutoCloseable {
 
   record Delete(List<String> ids) implements Op {}
 
+  /** A record read back at replay: where it was and its payload, decoded by {@link #decode(byte[])}. */
+  record Replayed(long generation, long offset, byte[] payload) {}
+
   private static final Pattern FILE = Pattern.compile("(\\d{19})\\.log");
   private static final byte UPSERT = 1;
   private static final byte DELETE = 2;
-  private static final int MAX_RECORD = 1 << 30;
+  static final int MAX_RECORD = 1 << 30;
 
-  private final Path dir;
+  private final WalFiles files;
   private long generation;
-  private FileChannel channel;
+  private WalFiles.Appender current;
 
-  /** Opens the log in {@code dir}, appending to a new generation after the newest existing one. */
+  /** Opens the log in {@code dir} on the real disk. */
   WriteAheadLog(Path dir) throws IOException {
-    this.dir = dir;
-    Files.createDirectories(dir);
+    this(WalFiles.DISK.open(dir));
+  }
+
+  /** Opens the log in {@code files}, appending to a new generation after the newest existing one. */
+  WriteAheadLog(WalFiles files) throws IOException {
+    this.files = files;
     List<Long> gens = generations();
     this.generation = gens.isEmpty() ? 1 : gens.get(gens.size() - 1) + 1;
-    this.channel = create(generation);
+    this.current = files.create(name(generation));
   }
 
-  private FileChannel create(long gen) throws IOException {
-    FileChannel ch = FileChannel.open(file(gen), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-    IOUtils.fsync(dir, true); // the new file's directory entry is durable too
-    return ch;
-  }
-
-  private Path file(long gen) {
-    return dir.resolve(String.format(java.util.Locale.ROOT, "%019d.log", gen));
+  static String name(long gen) {
+    return String.format(java.util.Locale.ROOT, "%019d.log", gen);
   }
 
   /** Existing generations, oldest first. */
   List<Long> generations() throws IOException {
-    try (Stream<Path> files = Files.list(dir)) {
-      return files.map(p -> FILE.matcher(p.getFileName().toString())).filter(Matcher::matches)
-          .map(m -> Long.parseLong(m.group(1))).sorted().toList();
-    }
+    return files.list().stream().map(FILE::matcher).filter(Matcher::matches).map(m -> Long.parseLong(m.group(1)))
+        .sorted().toList();
   }
 
   /** The generation operations are appended to now. */
@@ -100,29 +94,31 @@ final class WriteAheadLog implements AutoCloseable {
     return generation;
   }
 
-  /** Appends one operation and fsyncs it; on return the operation survives a crash. */
+  /** Appends one operation and syncs it; on return the operation survives a crash. */
   synchronized void append(Op op) throws IOException {
-    byte[] payload = encode(op);
+    current.append(frame(encode(op)));
+    current.sync();
+  }
+
+  /** A record as it is on disk: length, CRC32C, payload. */
+  static ByteBuffer frame(byte[] payload) {
     CRC32C crc = new CRC32C();
     crc.update(payload);
     ByteBuffer b = ByteBuffer.allocate(8 + payload.length).order(ByteOrder.LITTLE_ENDIAN);
     b.putInt(payload.length).putInt((int) crc.getValue()).put(payload).flip();
-    while (b.hasRemaining()) {
-      channel.write(b);
-    }
-    channel.force(false);
+    return b;
   }
 
   /** Bytes in the current generation. */
   synchronized long currentBytes() throws IOException {
-    return channel.size();
+    return current.size();
   }
 
   /** Starts a new generation; returns its number. Later appends go there. */
   synchronized long roll() throws IOException {
-    FileChannel next = create(generation + 1);
-    channel.close();
-    channel = next;
+    WalFiles.Appender next = files.create(name(generation + 1));
+    current.close();
+    current = next;
     return ++generation;
   }
 
@@ -130,62 +126,82 @@ final class WriteAheadLog implements AutoCloseable {
   void deleteBefore(long gen) throws IOException {
     for (long g : generations()) {
       if (g < gen) {
-        Files.deleteIfExists(file(g));
+        files.delete(name(g));
       }
     }
   }
 
-  /**
-   * Reads the operations of generations {@code >= from}, oldest first, not counting the one this log
-   * appends to (it is new at open). A torn tail of the newest earlier file is cut off.
-   */
+  /** Reads the operations of generations {@code >= from}, decoded; see {@link #replayRecords}. */
   List<Op> replay(long from) throws IOException {
+    List<Op> ops = new ArrayList<>();
+    for (Replayed r : replayRecords(from)) {
+      ops.add(decode(r.payload()));
+    }
+    return ops;
+  }
+
+  /**
+   * Reads the records of generations {@code >= from}, oldest first, not counting the one this log appends
+   * to (it is new at open). A torn tail of the newest earlier file is cut off.
+   */
+  List<Replayed> replayRecords(long from) throws IOException {
     List<Long> gens = new ArrayList<>(generations());
     gens.remove(Long.valueOf(generation()));
-    List<Op> ops = new ArrayList<>();
+    List<Replayed> out = new ArrayList<>();
     for (int i = 0; i < gens.size(); i++) {
       long g = gens.get(i);
       if (g < from) {
         continue;
       }
       boolean newest = i == gens.size() - 1;
-      Path f = file(g);
-      byte[] bytes = Files.readAllBytes(f);
+      String f = name(g);
+      byte[] bytes = files.read(f);
+      Framing.Damage damage = Framing.read(bytes, (offset, payload) -> out.add(new Replayed(g, offset, payload)));
+      if (damage != null) {
+        if (!newest) {
+          throw new IOException("write-ahead log generation " + g + " is corrupt at byte " + damage.offset() + ": "
+              + damage.what());
+        }
+        files.truncate(f, damage.offset());
+      }
+    }
+    return out;
+  }
+
+  /** Reading framed records (length, CRC32C, payload) from a byte array. */
+  static final class Framing {
+    private Framing() {}
+
+    /** Where and why reading stopped early. */
+    record Damage(int offset, String what) {}
+
+    interface Sink {
+      void accept(long offset, byte[] payload);
+    }
+
+    /** Hands every intact record to {@code sink}; returns the first damage, or null if the bytes end cleanly. */
+    static Damage read(byte[] bytes, Sink sink) {
       ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
       while (b.remaining() > 0) {
         int start = b.position();
-        String damage = null;
         if (b.remaining() < 8) {
-          damage = "a record header is cut off";
-        } else {
-          int len = b.getInt();
-          int crc = b.getInt();
-          if (len < 0 || len > MAX_RECORD || len > b.remaining()) {
-            damage = "a record is cut off";
-          } else {
-            CRC32C c = new CRC32C();
-            c.update(bytes, b.position(), len);
-            if ((int) c.getValue() != crc) {
-              damage = "a record's checksum does not match";
-            } else {
-              ops.add(decode(bytes, b.position(), len));
-              b.position(b.position() + len);
-            }
-          }
+          return new Damage(start, "a record header is cut off");
         }
-        if (damage != null) {
-          if (!newest) {
-            throw new IOException("write-ahead log " + f + " is corrupt at byte " + start + ": " + damage);
-          }
-          try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
-            ch.truncate(start);
-            ch.force(true);
-          }
-          break;
+        int len = b.getInt();
+        int crc = b.getInt();
+        if (len < 0 || len > MAX_RECORD || len > b.remaining()) {
+          return new Damage(start, "a record is cut off");
         }
+        CRC32C c = new CRC32C();
+        c.update(bytes, b.position(), len);
+        if ((int) c.getValue() != crc) {
+          return new Damage(start, "a record's checksum does not match");
+        }
+        sink.accept(start, java.util.Arrays.copyOfRange(bytes, b.position(), b.position() + len));
+        b.position(b.position() + len);
       }
+      return null;
     }
-    return ops;
   }
 
   static byte[] encode(Op op) {
@@ -228,25 +244,28 @@ final class WriteAheadLog implements AutoCloseable {
     }
   }
 
-  static Op decode(byte[] bytes, int off, int len) throws IOException {
-    DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes, off, len));
+  static Op decode(byte[] payload) throws IOException {
+    DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(payload));
     try {
       byte type = in.readByte();
-      int n = in.readInt();
+      int n = count(in, 1);
       if (type == UPSERT) {
         List<IndexedItem> items = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
           String id = str(in);
-          float[] v = new float[in.readInt()];
+          float[] v = new float[count(in, 4)];
           for (int d = 0; d < v.length; d++) {
             v[d] = in.readFloat();
           }
           String imageRef = str(in);
-          int fields = in.readInt();
+          int fields = count(in, 5);
           Map<String, FieldValue> meta = new HashMap<>();
           for (int f = 0; f < fields; f++) {
             String name = str(in);
             byte kind = in.readByte();
+            if (kind != 1 && kind != 2) {
+              throw new IOException("unknown write-ahead log field kind " + kind);
+            }
             meta.put(name, kind == 1 ? FieldValue.of(str(in)) : FieldValue.of(in.readDouble()));
           }
           items.add(new IndexedItem(id, v, meta, imageRef));
@@ -262,7 +281,18 @@ final class WriteAheadLog implements AutoCloseable {
       throw new IOException("unknown write-ahead log operation " + type);
     } catch (EOFException e) {
       throw new IOException("write-ahead log record ends early", e);
+    } catch (RuntimeException e) {
+      throw new IOException("write-ahead log record does not decode: " + e.getMessage(), e);
     }
+  }
+
+  /** A count read from the record, refused when the bytes left cannot hold that many entries of {@code minBytes}. */
+  private static int count(DataInputStream in, int minBytes) throws IOException {
+    int n = in.readInt();
+    if (n < 0 || (long) n * minBytes > in.available()) {
+      throw new IOException("write-ahead log count " + n + " is out of range");
+    }
+    return n;
   }
 
   private static void str(DataOutputStream out, String s) throws IOException {
@@ -281,6 +311,6 @@ final class WriteAheadLog implements AutoCloseable {
 
   @Override
   public synchronized void close() throws IOException {
-    channel.close();
+    current.close();
   }
 }

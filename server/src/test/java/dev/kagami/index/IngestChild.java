@@ -10,7 +10,9 @@ import java.util.SplittableRandom;
 
 /**
  * A process that ingests into a Lucene store until it is killed: batches of items with ids
- * {@code from, from+1, ...}, printing {@code ACK <first> <last>} after each upsert returns. Run by
+ * {@code from, from+1, ...}, printing {@code ACK <first> <last>} after each upsert returns; now and then it
+ * first tries a batch with a poisoned item (a value the index cannot store) and prints {@code REFUSED} when it
+ * is refused. Run by
  * {@link LuceneCrashTest}, which kills it with SIGKILL.
  */
 public final class IngestChild {
@@ -31,6 +33,19 @@ public final class IngestChild {
         List<IndexedItem> batch = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
           batch.add(item(next + i));
+        }
+        if (r.nextInt(4) == 0) {
+          // a write the index cannot take (a value over Lucene's term limit) among good ones: refused whole
+          List<IndexedItem> poisoned = new ArrayList<>(batch);
+          poisoned.add(new IndexedItem("poison-" + next, batch.get(0).vector(),
+              Map.of("desc", FieldValue.of("x".repeat(40_000))), ""));
+          try {
+            s.upsert("crash", poisoned);
+            out.println("ACCEPTED-POISON");
+          } catch (dev.kagami.error.KagamiException.InvalidInput e) {
+            out.println("REFUSED");
+          }
+          out.flush();
         }
         s.upsert("crash", batch);
         out.println("ACK " + next + " " + (next + n - 1));

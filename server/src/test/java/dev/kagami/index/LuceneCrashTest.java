@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Kill -9 during ingest, many times: a child JVM upserts into the store and reports each acknowledged
  * batch; the test kills it at a random moment (SIGKILL, no shutdown hooks), reopens the store and checks
  * that every acknowledged id is there exactly once with its exact vector. The next child continues in the
- * same folder.
+ * same folder. The child also sends writes the index cannot take; they are refused and never poison the
+ * log, so every reopen serves.
  */
 class LuceneCrashTest {
 
@@ -28,6 +29,7 @@ class LuceneCrashTest {
     int cycles = Integer.getInteger("kagami.crash.cycles", 8);
     int next = 0;
     List<int[]> allAcked = new ArrayList<>();
+    java.util.Map<String, Integer> poison = new java.util.HashMap<>();
     for (int cycle = 0; cycle < cycles; cycle++) {
       Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
           "-cp", System.getProperty("java.class.path"), "-Xmx256m", IngestChild.class.getName(), dir.toString(),
@@ -40,6 +42,11 @@ class LuceneCrashTest {
         Thread reader = new Thread(() -> {
           try {
             for (String line; (line = in.readLine()) != null; ) {
+              if (line.equals("REFUSED") || line.equals("ACCEPTED-POISON")) {
+                synchronized (acks) {
+                  poison.merge(line, 1, Integer::sum);
+                }
+              }
               String[] f = line.split(" ");
               if (f.length == 3 && f[0].equals("ACK")) {
                 synchronized (acks) {
@@ -66,6 +73,8 @@ class LuceneCrashTest {
       }
       int acknowledged = allAcked.stream().mapToInt(a -> a[1] - a[0] + 1).sum();
       try (LuceneVectorStore s = new LuceneVectorStore(dir)) {
+        assertThat(s.unavailableCollections()).as("cycle %d", cycle).isEmpty();
+        assertThat(s.collection("crash").quarantinedRecords()).as("a refused write never reaches the log").isZero();
         for (int[] a : allAcked) {
           for (int id = a[0]; id <= a[1]; id++) {
             IndexedItem expected = IngestChild.item(id);
@@ -80,8 +89,10 @@ class LuceneCrashTest {
       next = lastAcked + 1 + 20; // ids of a batch that may have been written but not acknowledged are not reused
     }
     int acknowledged = allAcked.stream().mapToInt(a -> a[1] - a[0] + 1).sum();
-    System.out.printf("kill -9 during ingest: %d cycles, %d acknowledged ids, 0 lost, 0 duplicated, 0 corrupt (seed %d)%n",
-        cycles, acknowledged, seed);
+    System.out.printf("kill -9 during ingest: %d cycles, %d acknowledged ids, 0 lost, 0 duplicated, 0 corrupt, "
+        + "%d poisoned writes refused (seed %d)%n", cycles, acknowledged, poison.getOrDefault("REFUSED", 0), seed);
     assertThat(acknowledged).isPositive();
+    assertThat(poison).doesNotContainKey("ACCEPTED-POISON");
+    assertThat(poison.getOrDefault("REFUSED", 0)).isPositive();
   }
 }

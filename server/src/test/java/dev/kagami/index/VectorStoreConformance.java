@@ -201,6 +201,61 @@ public abstract class VectorStoreConformance {
   }
 
   @Test
+  void a_write_the_index_could_not_take_is_refused_whole_and_the_collection_keeps_working() {
+    VectorStore s = store();
+    String c = unique("poison");
+    s.createCollection(c, 4, "m/1");
+    float[] ok = {1, 0, 0, 0};
+    String huge = "x".repeat(40_000); // over Lucene's 32,766-byte term limit
+    IndexedItem good = new IndexedItem("good", ok, Map.of("kind", FieldValue.of("shoe")), "");
+    assertThatThrownBy(() -> s.upsert(c, List.of(good, new IndexedItem("long", ok, Map.of("desc", FieldValue.of(huge)), ""))))
+        .isInstanceOf(InvalidInput.class).hasMessageContaining("item 1 ('long'), metadata field 'desc' is 40000 bytes");
+    assertThatThrownBy(() -> s.upsert(c, List.of(new IndexedItem("a\u0000b", ok, Map.of(), ""))))
+        .isInstanceOf(InvalidInput.class).hasMessageContaining("item 0").hasMessageContaining("control character");
+    assertThatThrownBy(() -> s.upsert(c, List.of(new IndexedItem("nan", ok, Map.of("price", FieldValue.of(Double.NaN)), ""))))
+        .isInstanceOf(InvalidInput.class).hasMessageContaining("metadata field 'price' is NaN");
+    assertThatThrownBy(() -> s.upsert(c, List.of(new IndexedItem("inf", ok,
+        Map.of("price", FieldValue.of(Double.POSITIVE_INFINITY)), "")))).isInstanceOf(InvalidInput.class);
+    assertThatThrownBy(() -> s.upsert(c, List.of(new IndexedItem("\ud800", ok, Map.of(), ""))))
+        .isInstanceOf(InvalidInput.class).hasMessageContaining("lone surrogate");
+    Map<String, FieldValue> many = new java.util.HashMap<>();
+    for (int i = 0; i <= VectorStoreChecks.MAX_FIELDS; i++) {
+      many.put("f" + i, FieldValue.of(i));
+    }
+    assertThatThrownBy(() -> s.upsert(c, List.of(new IndexedItem("many", ok, many, ""))))
+        .isInstanceOf(InvalidInput.class).hasMessageContaining("metadata fields; at most");
+    assertThat(s.collection(c).count()).isZero(); // nothing of any refused batch was written
+    // the longest value allowed is stored, and the collection takes writes and answers searches
+    String longest = "y".repeat(VectorStoreChecks.MAX_TEXT_VALUE_BYTES);
+    s.upsert(c, List.of(good, new IndexedItem("longest", new float[] {0, 1, 0, 0}, Map.of("desc", FieldValue.of(longest)), "")));
+    assertThat(s.get(c, "longest").orElseThrow().metadata()).containsEntry("desc", FieldValue.of(longest));
+    assertThat(s.search(c, ok, 2, Filter.NONE)).extracting(Hit::id).containsExactly("good", "longest");
+  }
+
+  @Test
+  void a_filter_that_does_not_fit_the_fields_is_refused() {
+    VectorStore s = store();
+    String c = unique("filters");
+    s.createCollection(c, 4, "m/1");
+    float[] ok = {1, 0, 0, 0};
+    s.upsert(c, List.of(new IndexedItem("a", ok, Map.of("color", FieldValue.of("red"), "price", FieldValue.of(3)), "")));
+    assertThatThrownBy(() -> s.search(c, ok, 1, new Filter(List.of(new Filter.Range("color", 0, 1)))))
+        .isInstanceOf(InvalidInput.class).hasMessageContaining("a range needs a number field, 'color' holds text");
+    assertThatThrownBy(() -> s.search(c, ok, 1, new Filter(List.of(new Filter.Equals("price", "3")))))
+        .isInstanceOf(InvalidInput.class).hasMessageContaining("need a text field, 'price' holds numbers");
+    assertThatThrownBy(() -> s.search(c, ok, 1, new Filter(List.of(new Filter.In("price", Set.of("3"))))))
+        .isInstanceOf(InvalidInput.class).hasMessageContaining("'price' holds numbers");
+    assertThatThrownBy(() -> s.search(c, ok, 1, new Filter(List.of(new Filter.Equals("colour", "red")))))
+        .isInstanceOf(InvalidInput.class).hasMessageContaining("no item of the collection has a metadata field 'colour'");
+    assertThatThrownBy(() -> s.search(c, ok, 1, new Filter(List.of(new Filter.In("color", Set.of())))))
+        .isInstanceOf(InvalidInput.class).hasMessageContaining("the set of values is empty");
+    // filters that fit still work
+    assertThat(s.search(c, ok, 1, new Filter(List.of(new Filter.Equals("color", "red"), new Filter.Range("price", 3, 3)))))
+        .extracting(Hit::id).containsExactly("a");
+    assertThat(s.search(c, ok, 1, new Filter(List.of(new Filter.Equals("color", "blue"))))).isEmpty();
+  }
+
+  @Test
   void an_alias_switches_atomically_while_searches_keep_answering() throws Exception {
     VectorStore s = store();
     String v1 = unique("products-v1");

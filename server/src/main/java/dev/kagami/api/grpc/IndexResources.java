@@ -8,6 +8,7 @@ import dev.kagami.index.VectorStore;
 import dev.kagami.index.solr.SolrVectorStore;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
@@ -17,13 +18,17 @@ import java.util.function.Supplier;
 
 /** The vector store (Lucene or SolrCloud, by {@code kagami.index.store}), the image store, and the bounded pool that runs their blocking I/O off the event loop. */
 @ApplicationScoped
+@io.quarkus.runtime.Startup
 public class IndexResources {
+
+  /** Fired once the store has opened its collections; {@code unavailable}: those that could not open, with why. */
+  public record Opened(Map<String, String> unavailable) {}
 
   private final VectorStore store;
   private final ImageStore images;
   private final ThreadPoolExecutor pool;
 
-  public IndexResources(KagamiConfig config) {
+  public IndexResources(KagamiConfig config, jakarta.enterprise.event.Event<Opened> opened) {
     KagamiConfig.Index c = config.index();
     this.store = switch (c.store()) {
       case LUCENE -> {
@@ -42,6 +47,7 @@ public class IndexResources {
       }
     };
     this.images = new ImageStore(c.images());
+    opened.fire(new Opened(store.unavailableCollections()));
     this.pool = new ThreadPoolExecutor(c.threads(), c.threads(), 60, TimeUnit.SECONDS,
         new ArrayBlockingQueue<>(c.queueCapacity()), r -> {
           Thread t = new Thread(r, "kagami-index");

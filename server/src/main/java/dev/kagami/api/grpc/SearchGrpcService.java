@@ -76,6 +76,7 @@ public class SearchGrpcService extends SearchServiceGrpc.SearchServiceImplBase {
     String[] m = c.model().split("/", 2);
     return CollectionStats.newBuilder().setName(c.name()).setCount(c.count()).setDimension(c.dimension())
         .setModel(ModelRef.newBuilder().setName(m[0]).setVersion(m.length > 1 ? m[1] : "")).setSizeOnDiskBytes(c.sizeOnDiskBytes())
+        .setQuarantinedRecords(c.quarantinedRecords())
         .build();
   }
 

@@ -368,7 +368,7 @@ public final class SolrVectorStore implements VectorStore {
   private CollectionInfo info(Meta m) {
     SolrQuery q = new SolrQuery("kind:item").setRows(0);
     long count = call("counting " + m.name(), () -> client.query(m.name(), q)).getResults().getNumFound();
-    return new CollectionInfo(m.name(), m.dimension(), m.model(), Quantization.NONE, count, sizeOnDisk(m.name()));
+    return new CollectionInfo(m.name(), m.dimension(), m.model(), Quantization.NONE, count, sizeOnDisk(m.name()), 0);
   }
 
   /**
@@ -598,6 +598,9 @@ public final class SolrVectorStore implements VectorStore {
       vec.append(i == 0 ? "" : ",").append(query[i]);
     }
     vec.append(']');
+    if (!filter.clauses().isEmpty()) {
+      VectorStoreChecks.checkFilter(filter, fieldKinds(m.name(), filter));
+    }
     int candidates = Math.min(10_000, Math.max(k, settings.searchCandidates()));
     SolrQuery q = new SolrQuery("{!knn f=vector topK=" + candidates + "}" + vec).setRows(k)
         .setFields("id", "score", "img", "s.*", "n.*");
@@ -614,6 +617,37 @@ public final class SolrVectorStore implements VectorStore {
       hits.add(new Hit((String) d.getFirstValue("id"), 2 * score - 1, metadata(d), (String) d.getFirstValue("img")));
     }
     return hits;
+  }
+
+  /**
+   * The kinds of value the filtered fields hold over the whole collection (every shard): one request that
+   * counts, per field, the items with a text and with a number value.
+   */
+  private Map<String, java.util.Set<FieldValue.Kind>> fieldKinds(String collection, Filter filter) {
+    List<String> fields = filter.clauses().stream().map(Filter.Clause::field).distinct().toList();
+    SolrQuery q = new SolrQuery("kind:item").setRows(0).setFacet(true).setFacetMinCount(0);
+    for (int i = 0; i < fields.size(); i++) {
+      String f = fields.get(i);
+      if (!VectorStoreChecks.FIELD.matcher(f).matches()) {
+        throw new InvalidInput("metadata field names must be 1-100 letters, digits, '.', '_' or '-': '" + f + "'");
+      }
+      q.addFacetQuery("{!key=t" + i + "}s." + f + ":*");
+      q.addFacetQuery("{!key=n" + i + "}n." + f + ":[* TO *]");
+    }
+    QueryResponse r = call("field kinds of " + collection, () -> client.query(collection, q));
+    Map<String, java.util.Set<FieldValue.Kind>> kinds = new HashMap<>();
+    Map<String, Integer> counts = r.getFacetQuery();
+    for (int i = 0; i < fields.size(); i++) {
+      java.util.Set<FieldValue.Kind> has = java.util.EnumSet.noneOf(FieldValue.Kind.class);
+      if (counts.getOrDefault("t" + i, 0) > 0) {
+        has.add(FieldValue.Kind.TEXT);
+      }
+      if (counts.getOrDefault("n" + i, 0) > 0) {
+        has.add(FieldValue.Kind.NUMBER);
+      }
+      kinds.put(fields.get(i), has);
+    }
+    return kinds;
   }
 
   @Override
