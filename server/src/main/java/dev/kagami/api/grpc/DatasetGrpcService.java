@@ -29,7 +29,13 @@ import java.util.concurrent.CancellationException;
 
 /** kagami.v1.DatasetService: imports run as jobs and stream their progress. */
 @GrpcService
-public class DatasetGrpcService extends DatasetServiceGrpc.DatasetServiceImplBase {
+public class DatasetGrpcService implements DatasetServiceGrpc.AsyncService, io.grpc.BindableService {
+
+  /** A request that does not decode answers INVALID_ARGUMENT ({@link RequestDecoding}). */
+  @Override
+  public io.grpc.ServerServiceDefinition bindService() {
+    return RequestDecoding.guard(DatasetServiceGrpc.bindService(this));
+  }
 
   private final DatasetRepository datasets;
   private final JobExecutor jobs;

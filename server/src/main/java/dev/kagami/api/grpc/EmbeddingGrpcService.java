@@ -16,7 +16,13 @@ import java.util.concurrent.CompletableFuture;
  * inputs.
  */
 @GrpcService
-public class EmbeddingGrpcService extends EmbeddingServiceGrpc.EmbeddingServiceImplBase {
+public class EmbeddingGrpcService implements EmbeddingServiceGrpc.AsyncService, io.grpc.BindableService {
+
+  /** A request that does not decode answers INVALID_ARGUMENT ({@link RequestDecoding}). */
+  @Override
+  public io.grpc.ServerServiceDefinition bindService() {
+    return RequestDecoding.guard(EmbeddingServiceGrpc.bindService(this));
+  }
 
   private final Embedder embedder;
   private final int streamWindow;

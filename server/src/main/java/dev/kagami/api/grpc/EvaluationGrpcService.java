@@ -33,7 +33,13 @@ import java.util.concurrent.CancellationException;
 
 /** kagami.v1.EvaluationService: evaluations run as jobs, stream progress, and are stored as reports. */
 @GrpcService
-public class EvaluationGrpcService extends EvaluationServiceGrpc.EvaluationServiceImplBase {
+public class EvaluationGrpcService implements EvaluationServiceGrpc.AsyncService, io.grpc.BindableService {
+
+  /** A request that does not decode answers INVALID_ARGUMENT ({@link RequestDecoding}). */
+  @Override
+  public io.grpc.ServerServiceDefinition bindService() {
+    return RequestDecoding.guard(EvaluationServiceGrpc.bindService(this));
+  }
 
   private final ModelRegistry models;
   private final DatasetRepository datasets;

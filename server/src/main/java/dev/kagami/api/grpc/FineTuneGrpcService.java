@@ -34,7 +34,13 @@ import java.time.Instant;
 
 /** kagami.v1.FineTuneService: fine-tuning runs (see {@link RunManager}). */
 @GrpcService
-public class FineTuneGrpcService extends FineTuneServiceGrpc.FineTuneServiceImplBase {
+public class FineTuneGrpcService implements FineTuneServiceGrpc.AsyncService, io.grpc.BindableService {
+
+  /** A request that does not decode answers INVALID_ARGUMENT ({@link RequestDecoding}). */
+  @Override
+  public io.grpc.ServerServiceDefinition bindService() {
+    return RequestDecoding.guard(FineTuneServiceGrpc.bindService(this));
+  }
 
   private final RunManager runs;
   private final ModelRegistry models;

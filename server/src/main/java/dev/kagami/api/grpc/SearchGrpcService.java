@@ -55,7 +55,13 @@ import java.util.concurrent.CompletableFuture;
  * collection's model through the serving path; the store's blocking I/O runs on the index pool.
  */
 @GrpcService
-public class SearchGrpcService extends SearchServiceGrpc.SearchServiceImplBase {
+public class SearchGrpcService implements SearchServiceGrpc.AsyncService, io.grpc.BindableService {
+
+  /** A request that does not decode answers INVALID_ARGUMENT ({@link RequestDecoding}). */
+  @Override
+  public io.grpc.ServerServiceDefinition bindService() {
+    return RequestDecoding.guard(SearchServiceGrpc.bindService(this));
+  }
 
   private final IndexResources index;
   private final Embedder embedder;
