@@ -121,6 +121,10 @@ public final class ModelRuntime implements AutoCloseable {
       try {
         EmbedInput in = inputs.get(i);
         if (in instanceof EmbedInput.Text t) {
+          if (t.text().codePoints().allMatch(cp -> Character.isWhitespace(cp) || Character.isSpaceChar(cp))) {
+            // CLIP would embed the bare start and end tokens: a vector that says nothing about any image
+            throw new InvalidInput("text is empty or only whitespace; there is nothing to embed");
+          }
           textSlot[i] = txts.size();
           txts.add(tokenizer.tokenize(t.text()));
         } else if (in instanceof EmbedInput.Image im) {

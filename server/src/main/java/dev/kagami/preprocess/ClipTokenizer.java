@@ -49,14 +49,20 @@ public final class ClipTokenizer implements AutoCloseable {
     return spec.contextLength();
   }
 
-  /** Checks the text against the limits; throws {@link InvalidInput} with the reason. */
+  /**
+   * Checks the text against the limit: at most the configured number of characters (code points, so an
+   * emoji counts once). Throws {@link InvalidInput} with the reason.
+   */
   public void check(String text) {
     if (text == null) {
       throw new InvalidInput("text is missing");
     }
-    if (text.length() > maxChars) {
-      throw new InvalidInput("text is " + text.length() + " characters, over the limit of " + maxChars);
+    // characters are Unicode code points (an emoji is one), not UTF-16 units
+    int chars = text.codePointCount(0, text.length());
+    if (chars > maxChars) {
+      throw new InvalidInput("text is " + chars + " characters, over the limit of " + maxChars);
     }
+
   }
 
   /** Token ids of {@code text}, exactly {@link #contextLength()} long. */

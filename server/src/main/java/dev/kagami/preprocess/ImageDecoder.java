@@ -17,7 +17,8 @@ import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
- * Decodes JPEG, PNG, WebP, GIF (first frame) and BMP into 8-bit RGB, applying EXIF orientation.
+ * Decodes JPEG, PNG, WebP, GIF (first frame) and BMP into 8-bit RGB, applying EXIF orientation. Data that
+ * is cut off or corrupt, or another format (TIFF), is refused first by {@link ImageIntegrity}.
  *
  * <p>Size limits are checked before decoding: the encoded byte count first, then width and height read
  * from the header, so a decompression bomb is refused without allocating its pixels. Colour handling
@@ -51,6 +52,9 @@ public final class ImageDecoder {
     try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
       Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
       if (!readers.hasNext()) {
+        ImageIntegrity.sniff(bytes); // names TIFF and the like
+      }
+      if (!readers.hasNext()) {
         throw new InvalidInput("image format not recognised (supported: JPEG, PNG, WebP, GIF, BMP)");
       }
       ImageReader reader = readers.next();
@@ -65,6 +69,8 @@ public final class ImageDecoder {
           throw new InvalidInput("image is " + w + "x" + h + " = " + (w * h) + " pixels, over the limit of "
               + limits.maxPixels() + " pixels");
         }
+        // whole data of a supported format, before a decoder fills what is missing with grey
+        ImageIntegrity.check(bytes);
         img = reader.read(0, reader.getDefaultReadParam());
       } finally {
         reader.dispose();
