@@ -88,17 +88,20 @@ public final class TrainableTower implements AutoCloseable {
 
   /** The last {@code blocks} transformer blocks of whatever depth the tower has (see {@link #lastBlocks(int, int)}). */
   public static java.util.function.Function<List<String>, Predicate<String>> lastBlocksOf(int blocks) {
-    return names -> {
-      int total = 0;
-      java.util.regex.Pattern p = java.util.regex.Pattern.compile("transformer\\.resblocks\\.(\\d+)\\.");
-      for (String n : names) {
-        java.util.regex.Matcher m = p.matcher(n);
-        if (m.find()) {
-          total = Math.max(total, Integer.parseInt(m.group(1)) + 1);
-        }
+    return names -> lastBlocks(blocks, blockCount(names));
+  }
+
+  /** How many transformer blocks ({@code transformer.resblocks.<i>.}) the parameter names hold. */
+  public static int blockCount(List<String> names) {
+    int total = 0;
+    java.util.regex.Pattern p = java.util.regex.Pattern.compile("transformer\\.resblocks\\.(\\d+)\\.");
+    for (String n : names) {
+      java.util.regex.Matcher m = p.matcher(n);
+      if (m.find()) {
+        total = Math.max(total, Integer.parseInt(m.group(1)) + 1);
       }
-      return lastBlocks(blocks, total);
-    };
+    }
+    return total;
   }
 
   public List<String> trainableNames() {

@@ -121,6 +121,7 @@ public class RunManager {
   public StoredRun start(String id, RunSpec spec) {
     StoredDataset d = datasets.find(spec.dataset()).orElseThrow(() -> new NotFound("no dataset named '" + spec.dataset() + "'"));
     ModelPackage base = basePackage(spec);
+    checkBlocks(spec, base);
     if (Files.exists(config.model().repository().resolve(spec.baseName()).resolve(spec.newVersion()))) {
       throw new FailedPrecondition("model " + spec.baseName() + "/" + spec.newVersion() + " exists already; choose another new_version");
     }
@@ -151,6 +152,24 @@ public class RunManager {
     Runnable task = () -> execute(a);
     a.task = task;
     pool.execute(task);
+  }
+
+  /** LAST_BLOCKS asks for no more blocks than the image tower has (read from its ONNX parameter names). */
+  private static void checkBlocks(RunSpec spec, ModelPackage base) {
+    if (spec.trainable() != RunSpec.Trainable.LAST_BLOCKS) {
+      return;
+    }
+    int blocks;
+    try {
+      blocks = dev.kagami.finetune.TrainableTower.blockCount(dev.kagami.finetune.OnnxInitializers.names(base.visualOnnx()));
+    } catch (java.io.IOException e) {
+      throw new dev.kagami.error.KagamiException.InvalidModelPackage("cannot read the image tower of " + spec.baseModel()
+          + ": " + e.getMessage(), e);
+    }
+    if (blocks > 0 && spec.lastBlocks() > blocks) {
+      throw new InvalidInput("last_blocks is " + spec.lastBlocks() + ", but the image tower of " + spec.baseModel()
+          + " has " + blocks + " transformer blocks");
+    }
   }
 
   private ModelPackage basePackage(RunSpec spec) {

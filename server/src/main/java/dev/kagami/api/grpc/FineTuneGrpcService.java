@@ -145,6 +145,9 @@ public class FineTuneGrpcService implements FineTuneServiceGrpc.AsyncService, io
     if (c.getCaptions() == CaptionSource.CAPTION_SOURCE_UNSPECIFIED) {
       captions = null; // decided below, once the dataset is known
     }
+    if (c.getPatience() < -1) {
+      throw new InvalidInput("patience must be -1 (never stop early), 0 (the default, 3) or positive; is " + c.getPatience());
+    }
     int patience = c.getPatience() == 0 ? 3 : c.getPatience() < 0 ? 0 : c.getPatience();
     RunSpec s = new RunSpec(name, version, c.getDataset(), method, trainable, c.getLastBlocks() == 0 ? 2 : c.getLastBlocks(),
         or(c.getEpochs(), 3), or(c.getBatchSize(), 32), c.getLearningRate() == 0 ? 1e-4 : c.getLearningRate(),

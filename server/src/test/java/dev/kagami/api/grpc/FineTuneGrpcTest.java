@@ -1,6 +1,7 @@
 package dev.kagami.api.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kagami.api.v1.CancelRunRequest;
 import dev.kagami.api.v1.CaptionSource;
@@ -178,6 +179,14 @@ class FineTuneGrpcTest {
         .isEqualTo(Status.Code.NOT_FOUND);
     assertThat(GrpcTesting.code(() -> runs.getRun(GetRunRequest.newBuilder().setId("no-such-run").build())))
         .isEqualTo(Status.Code.NOT_FOUND);
+    assertThat(GrpcTesting.code(() -> runs.startRun(StartRunRequest.newBuilder().setConfig(small().setPatience(-2)).build())))
+        .isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThatThrownBy(() -> runs.startRun(StartRunRequest.newBuilder().setConfig(small()
+        .setTrainable(dev.kagami.api.v1.TrainableParameters.LAST_BLOCKS).setLastBlocks(99)).build()))
+        .isInstanceOfSatisfying(io.grpc.StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+          assertThat(e.getStatus().getDescription()).contains("last_blocks is 99").contains("transformer blocks");
+        });
     try {
       runs.startRun(StartRunRequest.newBuilder().setConfig(small().setBatchSize(1)).build());
     } catch (io.grpc.StatusRuntimeException e) {
