@@ -21,6 +21,18 @@ public interface KagamiConfig {
 
   Index index();
 
+  Datasets dataset();
+
+  /** Dataset imports through the API. */
+  interface Datasets {
+    /**
+     * The only folders ImportDataset may read from (paths and manifests under them; {@code ..} and symbolic
+     * links cannot lead out). The command-line tools are not limited.
+     */
+    @WithDefault("data/imports,/usr/share/datasets,/usr/share/openclipart")
+    java.util.List<Path> importRoots();
+  }
+
   FineTune finetune();
 
   /** Fine-tuning runs. */

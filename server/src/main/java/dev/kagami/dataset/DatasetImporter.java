@@ -34,14 +34,23 @@ public final class DatasetImporter {
       "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
 
   private final ImageDecoder decoder;
+  private final ImportRoots roots;
   private final ObjectMapper json = new ObjectMapper();
 
+  /** An importer that reads whatever the process can read (the command-line tools). */
   public DatasetImporter(ImageDecoder decoder) {
+    this(decoder, ImportRoots.any());
+  }
+
+  /** An importer that reads only under {@code roots} (the server). */
+  public DatasetImporter(ImageDecoder decoder, ImportRoots roots) {
     this.decoder = decoder;
+    this.roots = roots;
   }
 
   /** {@code root/<class>/<image>}; nested folders below a class folder belong to that class. */
-  public Dataset folder(Path root, String name, ImportProgress progress) throws IOException {
+  public Dataset folder(Path requested, String name, ImportProgress progress) throws IOException {
+    Path root = roots.check(requested);
     requireDir(root);
     List<DatasetItem> items = new ArrayList<>();
     List<Skipped> skipped = new ArrayList<>();
@@ -70,7 +79,8 @@ public final class DatasetImporter {
    * {@code label}, optional {@code captions} separated by {@code |}, optional {@code id}; other columns
    * become metadata). Relative image paths are resolved against the manifest's folder.
    */
-  public Dataset manifest(Path file, String name, ImportProgress progress) throws IOException {
+  public Dataset manifest(Path requested, String name, ImportProgress progress) throws IOException {
+    Path file = roots.check(requested);
     if (!Files.isRegularFile(file)) {
       throw new InvalidInput("manifest " + file + " does not exist");
     }
@@ -156,7 +166,8 @@ public final class DatasetImporter {
    * dataset-fashion-mnist installs them in /usr/share/datasets/fashion-mnist). The original split is kept
    * in each item's metadata ({@code origin}: train or t10k).
    */
-  public Dataset fashionMnist(Path dir, String name, int limitPerPart, ImportProgress progress) throws IOException {
+  public Dataset fashionMnist(Path requested, String name, int limitPerPart, ImportProgress progress) throws IOException {
+    Path dir = roots.check(requested);
     requireDir(dir);
     List<DatasetItem> items = new ArrayList<>();
     for (String part : List.of("train", "t10k")) {
@@ -180,8 +191,11 @@ public final class DatasetImporter {
     return validate(name, "fashion-mnist:" + dir, items, new ArrayList<>(), progress);
   }
 
-  private static Path idxFile(Path dir, String base) {
+  private Path idxFile(Path dir, String base) {
     for (String candidate : List.of(base, base + ".gz")) {
+      if (!roots.allowed(dir.resolve(candidate))) {
+        throw roots.refused();
+      }
       if (Files.isRegularFile(dir.resolve(candidate))) {
         return dir.resolve(candidate);
       }
@@ -194,7 +208,8 @@ public final class DatasetImporter {
    * the first {@code classDepth} folder levels (1: "animals"; 2: "animals/birds"), the caption is made from
    * the file name (underscores and dashes to spaces, a trailing counter dropped) and the folder path.
    */
-  public Dataset openClipart(Path root, int classDepth, String name, ImportProgress progress) throws IOException {
+  public Dataset openClipart(Path requested, int classDepth, String name, ImportProgress progress) throws IOException {
+    Path root = roots.check(requested);
     requireDir(root);
     if (classDepth < 1) {
       throw new InvalidInput("classDepth must be >= 1, is " + classDepth);
@@ -234,6 +249,11 @@ public final class DatasetImporter {
     progress.update("validating images", 0, n);
     IntStream.range(0, n).parallel().forEach(i -> {
       try {
+        if (candidates.get(i).source() instanceof ImageSource.File f && !roots.allowed(f.path())) {
+          // the same words whether the file exists or not: nothing is told about files outside the roots
+          reasons[i] = "outside the import roots";
+          return;
+        }
         decoder.decode(candidates.get(i).source().read());
       } catch (InvalidInput e) {
         reasons[i] = e.getMessage();

@@ -41,10 +41,12 @@ public class DatasetGrpcService implements DatasetServiceGrpc.AsyncService, io.g
   private final JobExecutor jobs;
   private final DatasetImporter importer;
 
-  public DatasetGrpcService(DatasetRepository datasets, JobExecutor jobs, ImageDecoder decoder) {
+  public DatasetGrpcService(DatasetRepository datasets, JobExecutor jobs, ImageDecoder decoder,
+      dev.kagami.config.KagamiConfig config) {
     this.datasets = datasets;
     this.jobs = jobs;
-    this.importer = new DatasetImporter(decoder);
+    this.importer = new DatasetImporter(decoder,
+        dev.kagami.dataset.ImportRoots.of(config.dataset().importRoots()));
   }
 
   @Override

@@ -128,6 +128,11 @@ class DatasetAndEvaluationGrpcTest {
 
   @Test
   void bad_requests_get_clear_statuses() {
+    StatusRuntimeException outside = org.assertj.core.api.Assertions.catchThrowableOfType(StatusRuntimeException.class,
+        () -> last(datasets.importDataset(ImportDatasetRequest.newBuilder().setName("etc")
+            .setKind(DatasetSourceKind.FOLDER).setPath("/etc").build()), new ArrayList<>()));
+    assertThat(outside.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(outside.getStatus().getDescription()).contains("not under an import root");
     assertThat(GrpcTesting.code(() -> last(datasets.importDataset(ImportDatasetRequest.newBuilder().setName("bad name!")
         .setKind(DatasetSourceKind.FOLDER).setPath("/tmp").build()), new ArrayList<>()))).isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(GrpcTesting.code(() -> last(datasets.importDataset(ImportDatasetRequest.newBuilder().setName("nofolder")
