@@ -197,7 +197,7 @@ public interface KagamiConfig {
     @WithDefault("1")
     int workers();
 
-    /** Threads that decode and preprocess images and tokenize texts. */
+    /** Threads that decode and preprocess images (requests with at least one image). */
     @WithDefault("2")
     int preprocessThreads();
 
@@ -208,6 +208,22 @@ public interface KagamiConfig {
     /** Most inputs in one Embed request. */
     @WithDefault("256")
     int maxInputsPerRequest();
+
+    /**
+     * Longest expected wait an image call is admitted with (decoding queue plus encoder queue, at their
+     * recent speeds); a call that would wait longer, or past its deadline, is refused at once with
+     * RESOURCE_EXHAUSTED. Texts have their own queue and budget, so they never wait behind images.
+     */
+    @WithDefault("2s")
+    Duration imageQueueBudget();
+
+    /** Longest expected wait a text call is admitted with (see {@link #imageQueueBudget()}). */
+    @WithDefault("250ms")
+    Duration textQueueBudget();
+
+    /** Threads that tokenize texts (image calls have their own pool, {@link #preprocessThreads()}). */
+    @WithDefault("1")
+    int textThreads();
 
     /** Requests in flight on one EmbedStream before the server stops reading from it. */
     @WithDefault("4")
@@ -224,7 +240,7 @@ public interface KagamiConfig {
     @WithDefault("40000000")
     long maxImagePixels();
 
-    /** Largest text, in characters (UTF-16 code units), before tokenization. */
+    /** Largest text, in characters (Unicode code points), before tokenization. */
     @WithDefault("4096")
     int maxTextChars();
   }

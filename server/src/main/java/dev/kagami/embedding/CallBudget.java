@@ -14,6 +14,11 @@ public record CallBudget(long deadlineNanos) {
     return new CallBudget(nanosFromNow >= Long.MAX_VALUE - now ? Long.MAX_VALUE : now + nanosFromNow);
   }
 
+  /** Nanoseconds left before the deadline (negative once passed); {@link Long#MAX_VALUE} without one. */
+  public long remainingNanos() {
+    return deadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE : deadlineNanos - System.nanoTime();
+  }
+
   public boolean expired() {
     return deadlineNanos != Long.MAX_VALUE && System.nanoTime() - deadlineNanos >= 0;
   }

@@ -2,6 +2,7 @@ package dev.kagami.embedding;
 
 import dev.kagami.error.KagamiException.DeadlineExceeded;
 import dev.kagami.error.KagamiException.Overloaded;
+import dev.kagami.error.KagamiException.ShuttingDown;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -60,6 +61,10 @@ public final class DynamicBatcher<T> implements AutoCloseable {
   private final AtomicLong batches = new AtomicLong();
   private final AtomicLong itemsRun = new AtomicLong();
   private final AtomicLong expired = new AtomicLong();
+  /** Items in batches the engine runs now. */
+  private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+  /** Engine time per item, a moving average over recent batches (0 until the first batch). */
+  private volatile double nanosPerItem;
 
   public DynamicBatcher(String name, Settings settings, Function<List<T>, float[][]> engine) {
     this.name = name;
@@ -84,7 +89,7 @@ public final class DynamicBatcher<T> implements AutoCloseable {
       return List.of();
     }
     if (closed) {
-      throw new Overloaded(name + " batcher is shutting down");
+      throw new ShuttingDown("the server is shutting down (" + name + " encoder); retry on another replica");
     }
     if (payloads.size() > settings.capacity()) {
       throw new Overloaded(payloads.size() + " " + name + " inputs exceed the queue capacity of " + settings.capacity());
@@ -162,8 +167,12 @@ public final class DynamicBatcher<T> implements AutoCloseable {
     for (Item i : batch) {
       payloads.add(i.payload);
     }
+    inFlight.addAndGet(batch.size());
+    long t0 = System.nanoTime();
     try {
       float[][] out = engine.apply(payloads);
+      double perItem = (double) (System.nanoTime() - t0) / batch.size();
+      nanosPerItem = nanosPerItem == 0 ? perItem : 0.8 * nanosPerItem + 0.2 * perItem;
       batches.incrementAndGet();
       itemsRun.addAndGet(batch.size());
       for (int i = 0; i < batch.size(); i++) {
@@ -174,7 +183,23 @@ public final class DynamicBatcher<T> implements AutoCloseable {
       for (Item i : batch) {
         i.result.completeExceptionally(e);
       }
+    } finally {
+      inFlight.addAndGet(-batch.size());
     }
+  }
+
+  /**
+   * How long {@code extra} more items would take to come out of this batcher if admitted now: the items
+   * waiting and running ahead of them plus their own, at the engine's recent time per item, shared by the
+   * workers. 0 until the first batch has run.
+   */
+  public long expectedWaitNanos(int extra) {
+    return (long) ((queue.size() + inFlight.get() + extra) * nanosPerItem / settings.workers());
+  }
+
+  /** The engine's recent time per item (0 until the first batch). */
+  public long nanosPerItem() {
+    return (long) nanosPerItem;
   }
 
   /** Engine batches run so far. */
@@ -199,7 +224,7 @@ public final class DynamicBatcher<T> implements AutoCloseable {
 
   /**
    * Stops admitting work, lets the workers finish what is queued (nothing admitted is lost), then stops
-   * them. Items still queued after the grace period fail with {@link Overloaded}.
+   * them. Items still queued after the grace period fail with {@link ShuttingDown}.
    */
   @Override
   public void close() {
@@ -212,7 +237,7 @@ public final class DynamicBatcher<T> implements AutoCloseable {
       }
     }
     for (Item i; (i = queue.poll()) != null; ) {
-      i.result.completeExceptionally(new Overloaded(name + " batcher shut down"));
+      i.result.completeExceptionally(new ShuttingDown("the server shut down before the " + name + " encoder ran this input"));
     }
   }
 }

@@ -1,9 +1,11 @@
 package dev.kagami.embedding;
 
 import dev.kagami.config.KagamiConfig;
+import dev.kagami.error.KagamiException.Cancelled;
 import dev.kagami.error.KagamiException.DeadlineExceeded;
 import dev.kagami.error.KagamiException.InvalidInput;
 import dev.kagami.error.KagamiException.Overloaded;
+import dev.kagami.error.KagamiException.ShuttingDown;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
@@ -13,30 +15,65 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Embeds batches of texts and images, never on the caller's thread: preprocessing runs on a bounded pool,
- * inference in the model's dynamic batchers. Every stage is bounded and refuses with {@link Overloaded}
- * when full; every stage drops work whose deadline passed or whose caller cancelled.
+ * Embeds batches of texts and images, never on the caller's thread: preprocessing runs on bounded pools,
+ * inference in the model's dynamic batchers. Texts and images have their own lanes (a text-only call is
+ * tokenized on the text pool and encoded by the text batcher), so a cheap text never waits behind
+ * expensive images.
+ *
+ * <p>Admission is by time as well as by count: a call is refused at once with {@link Overloaded} when the
+ * wait expected ahead of it (decoding queue and encoder queue, at their recent speeds) is over its lane's
+ * budget ({@code kagami.serving.image-queue-budget}, {@code text-queue-budget}) or past its deadline. An
+ * admitted call whose deadline passes or whose caller cancels stops between stages and between inputs.
  */
 @ApplicationScoped
 public class Embedder {
 
   private final ModelRegistry registry;
-  private final ThreadPoolExecutor preprocess;
+  private final Lane images;
+  private final Lane texts;
   private final int maxInputs;
+  private final AtomicLong shed = new AtomicLong();
+
+  /** One lane: its preprocessing pool, the inputs queued there, their recent preparation time, its budget. */
+  private static final class Lane {
+    final String name;
+    final ThreadPoolExecutor pool;
+    final int threads;
+    final long budgetNanos;
+    final AtomicInteger queuedInputs = new AtomicInteger();
+    volatile double nanosPerInput;
+
+    Lane(String name, int threads, int capacity, long budgetNanos) {
+      this.name = name;
+      this.threads = threads;
+      this.budgetNanos = budgetNanos;
+      AtomicInteger n = new AtomicInteger();
+      this.pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(capacity), r -> {
+        Thread t = new Thread(r, "kagami-preprocess-" + name + "-" + n.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+      }, new ThreadPoolExecutor.AbortPolicy());
+    }
+
+    long expectedWaitNanos(int extra) {
+      return (long) ((queuedInputs.get() + extra) * nanosPerInput / threads);
+    }
+
+    void prepared(int inputs, long nanos) {
+      double per = (double) nanos / Math.max(1, inputs);
+      nanosPerInput = nanosPerInput == 0 ? per : 0.8 * nanosPerInput + 0.2 * per;
+    }
+  }
 
   public Embedder(ModelRegistry registry, KagamiConfig config) {
     this.registry = registry;
     KagamiConfig.Serving s = config.serving();
     this.maxInputs = s.maxInputsPerRequest();
-    AtomicInteger n = new AtomicInteger();
-    this.preprocess = new ThreadPoolExecutor(s.preprocessThreads(), s.preprocessThreads(), 60, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(s.preprocessQueueCapacity()), r -> {
-          Thread t = new Thread(r, "kagami-preprocess-" + n.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        }, new ThreadPoolExecutor.AbortPolicy());
+    this.images = new Lane("image", s.preprocessThreads(), s.preprocessQueueCapacity(), s.imageQueueBudget().toNanos());
+    this.texts = new Lane("text", s.textThreads(), s.preprocessQueueCapacity(), s.textQueueBudget().toNanos());
   }
 
   /**
@@ -55,37 +92,88 @@ public class Embedder {
       throw new DeadlineExceeded("deadline passed before the request was read");
     }
     ModelRuntime rt = registry.resolve(name, version);
+    int imageCount = (int) inputs.stream().filter(i -> i instanceof EmbedInput.Image).count();
+    Lane lane = imageCount > 0 ? images : texts;
+    admit(rt, lane, inputs.size(), imageCount, budget);
     CompletableFuture<EmbedResult> result = new CompletableFuture<>();
+    lane.queuedInputs.addAndGet(inputs.size());
     try {
-      preprocess.execute(() -> {
-        if (result.isDone()) {
-          return; // cancelled while waiting
-        }
-        try {
-          if (budget.expired()) {
-            throw new DeadlineExceeded("deadline passed while waiting for preprocessing");
-          }
-          CompletableFuture<EmbedResult> inner = rt.submit(rt.prepare(inputs), budget);
-          result.whenComplete((r, e) -> {
-            if (result.isCancelled()) {
-              inner.cancel(false);
-            }
-          });
-          inner.whenComplete((r, e) -> {
-            if (e != null) {
-              result.completeExceptionally(e);
-            } else {
-              result.complete(r);
-            }
-          });
-        } catch (RuntimeException e) {
-          result.completeExceptionally(e);
-        }
-      });
+      lane.pool.execute(() -> prepareAndSubmit(rt, lane, inputs, budget, result));
     } catch (RejectedExecutionException e) {
-      throw new Overloaded("preprocessing queue is full; retry with backoff");
+      lane.queuedInputs.addAndGet(-inputs.size());
+      if (lane.pool.isShutdown()) {
+        throw new ShuttingDown("the server is shutting down; retry on another replica");
+      }
+      shed.incrementAndGet();
+      throw new Overloaded(lane.name + " preprocessing queue is full; retry with backoff");
     }
     return result;
+  }
+
+  /** Refuses the call at once when the wait expected ahead of it is over the lane's budget or its deadline. */
+  private void admit(ModelRuntime rt, Lane lane, int inputs, int imageCount, CallBudget budget) {
+    long wait = lane.expectedWaitNanos(inputs);
+    if (imageCount > 0) {
+      wait += rt.imageBatcher().expectedWaitNanos(imageCount);
+    }
+    if (imageCount < inputs) {
+      wait += rt.textBatcher().expectedWaitNanos(inputs - imageCount);
+    }
+    long limit = Math.min(lane.budgetNanos, budget.remainingNanos());
+    if (wait > limit) {
+      shed.incrementAndGet();
+      boolean byDeadline = budget.remainingNanos() < lane.budgetNanos;
+      throw new Overloaded("the " + lane.name + " queue is expected to take about " + TimeUnit.NANOSECONDS.toMillis(wait)
+          + " ms for this call, longer than " + (byDeadline ? "its deadline allows (" : "the queue budget (")
+          + TimeUnit.NANOSECONDS.toMillis(limit) + " ms); retry with backoff");
+    }
+  }
+
+  private void prepareAndSubmit(ModelRuntime rt, Lane lane, List<EmbedInput> inputs, CallBudget budget,
+      CompletableFuture<EmbedResult> result) {
+    int[] left = {inputs.size()};
+    try {
+      long t0 = System.nanoTime();
+      ModelRuntime.Prepared p = rt.prepare(inputs, () -> {
+        stopIfUnwanted(result, budget);
+        lane.queuedInputs.decrementAndGet();
+        left[0]--;
+      });
+      lane.prepared(inputs.size(), System.nanoTime() - t0);
+      stopIfUnwanted(result, budget);
+      CompletableFuture<EmbedResult> inner = rt.submit(p, budget);
+      result.whenComplete((r, e) -> {
+        if (result.isCancelled()) {
+          inner.cancel(false);
+        }
+      });
+      inner.whenComplete((r, e) -> {
+        if (e != null) {
+          result.completeExceptionally(e);
+        } else {
+          result.complete(r);
+        }
+      });
+    } catch (RuntimeException e) {
+      result.completeExceptionally(e);
+    } finally {
+      lane.queuedInputs.addAndGet(-left[0]);
+    }
+  }
+
+  /** Throws when the caller went away or the deadline passed: the rest of the call's work is not done. */
+  private static void stopIfUnwanted(CompletableFuture<EmbedResult> result, CallBudget budget) {
+    if (result.isDone()) {
+      throw new Cancelled("the caller cancelled the call");
+    }
+    if (budget.expired()) {
+      throw new DeadlineExceeded("deadline passed while preprocessing");
+    }
+  }
+
+  /** Calls refused by admission control (queue budget, deadline, full queue) since start. */
+  public long shedCalls() {
+    return shed.get();
   }
 
   /** The active model's runtime (name, version, dimension, batch statistics). */
@@ -95,6 +183,7 @@ public class Embedder {
 
   @PreDestroy
   void close() {
-    preprocess.shutdownNow();
+    images.pool.shutdownNow();
+    texts.pool.shutdownNow();
   }
 }

@@ -111,11 +111,20 @@ public final class ModelRuntime implements AutoCloseable {
    * @throws InvalidInput naming the first bad input by index
    */
   public Prepared prepare(List<EmbedInput> inputs) {
+    return prepare(inputs, () -> { });
+  }
+
+  /**
+   * As {@link #prepare(List)}, calling {@code between} before each input so that a call whose deadline
+   * passed or whose caller went away stops between inputs (it throws) instead of decoding the rest.
+   */
+  public Prepared prepare(List<EmbedInput> inputs, Runnable between) {
     List<float[]> imgs = new ArrayList<>();
     List<long[]> txts = new ArrayList<>();
     int[] imageSlot = new int[inputs.size()];
     int[] textSlot = new int[inputs.size()];
     for (int i = 0; i < inputs.size(); i++) {
+      between.run();
       imageSlot[i] = -1;
       textSlot[i] = -1;
       try {

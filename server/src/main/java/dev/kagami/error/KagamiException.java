@@ -33,6 +33,16 @@ public abstract class KagamiException extends RuntimeException {
     }
   }
 
+  /**
+   * The server is shutting down (or a pool has stopped) and takes no new work; the caller should go to
+   * another replica. gRPC UNAVAILABLE, HTTP 503.
+   */
+  public static final class ShuttingDown extends KagamiException {
+    public ShuttingDown(String message) {
+      super(message);
+    }
+  }
+
   /** The caller's deadline passed before the work ran. gRPC DEADLINE_EXCEEDED, HTTP 504. */
   public static final class DeadlineExceeded extends KagamiException {
     public DeadlineExceeded(String message) {

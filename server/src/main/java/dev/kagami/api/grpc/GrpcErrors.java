@@ -45,7 +45,8 @@ public final class GrpcErrors {
       return Status.DEADLINE_EXCEEDED;
     } else if (k instanceof KagamiException.Cancelled) {
       return Status.CANCELLED;
-    } else if (k instanceof KagamiException.ModelUnavailable || k instanceof KagamiException.BackendUnavailable) {
+    } else if (k instanceof KagamiException.ModelUnavailable || k instanceof KagamiException.BackendUnavailable
+        || k instanceof KagamiException.ShuttingDown) {
       return Status.UNAVAILABLE;
     } else if (k instanceof KagamiException.NotFound) {
       return Status.NOT_FOUND;

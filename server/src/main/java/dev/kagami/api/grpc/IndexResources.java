@@ -69,6 +69,9 @@ public class IndexResources {
     try {
       return CompletableFuture.supplyAsync(work, pool);
     } catch (RejectedExecutionException e) {
+      if (pool.isShutdown()) {
+        throw new dev.kagami.error.KagamiException.ShuttingDown("the server is shutting down; retry on another replica");
+      }
       throw new Overloaded("index queue is full; retry with backoff");
     }
   }

@@ -31,6 +31,9 @@ public class JobExecutor {
     try {
       pool.execute(job);
     } catch (RejectedExecutionException e) {
+      if (pool.isShutdown()) {
+        throw new dev.kagami.error.KagamiException.ShuttingDown("the server is shutting down; retry on another replica");
+      }
       throw new Overloaded("too many imports and evaluations queued; retry later");
     }
   }

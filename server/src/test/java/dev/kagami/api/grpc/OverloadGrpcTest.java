@@ -101,4 +101,55 @@ class OverloadGrpcTest {
     assertThat(codes.get(Status.Code.OK).get()).isPositive();
     assertThat(codes.get(Status.Code.RESOURCE_EXHAUSTED).get()).isPositive();
   }
+
+  /**
+   * Keeps the image lane busy with large images from a few clients, and meanwhile: a text call is served
+   * (texts have their own lane), and an image call whose deadline is shorter than the wait ahead of it is
+   * refused at once, not queued to expire.
+   */
+  @Test
+  void texts_pass_busy_images_and_a_deadline_the_queue_cannot_meet_is_refused_at_once() throws Exception {
+    ManagedChannel ch = ManagedChannelBuilder.forAddress("localhost", 9001).usePlaintext().maxInboundMessageSize(64 << 20)
+        .build();
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    byte[] big = Images.png(2400, 1800, Color.ORANGE);
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    try {
+      var stub = EmbeddingServiceGrpc.newBlockingStub(ch);
+      EmbedRequest bigCall = EmbedRequest.newBuilder().addInputs(EmbedInput.newBuilder().setImage(ByteString.copyFrom(big))).build();
+      stub.withDeadlineAfter(60, TimeUnit.SECONDS).embed(bigCall); // the lane learns how long an image takes
+      for (int c = 0; c < 3; c++) {
+        pool.submit(() -> {
+          while (!stop.get()) {
+            try {
+              stub.withDeadlineAfter(60, TimeUnit.SECONDS).embed(bigCall);
+            } catch (StatusRuntimeException e) {
+              // refused while the lane is full: try again
+            }
+          }
+        });
+      }
+      Thread.sleep(300);
+      var text = stub.withDeadlineAfter(10, TimeUnit.SECONDS).embed(EmbedRequest.newBuilder()
+          .addInputs(EmbedInput.newBuilder().setText("a text while images decode")).build());
+      assertThat(text.getEmbeddingsCount()).isEqualTo(1);
+      List<String> refusals = new ArrayList<>();
+      for (int i = 0; i < 10 && refusals.isEmpty(); i++) {
+        try {
+          stub.withDeadlineAfter(20, TimeUnit.MILLISECONDS).embed(bigCall);
+        } catch (StatusRuntimeException e) {
+          if (e.getStatus().getCode() == Status.Code.RESOURCE_EXHAUSTED && e.getStatus().getDescription().contains("deadline")) {
+            refusals.add(e.getStatus().getDescription());
+          }
+        }
+      }
+      assertThat(refusals).as("an image call with a 20 ms deadline behind busy images").isNotEmpty();
+      assertThat(refusals.get(0)).contains("expected to take about").contains("longer than its deadline allows");
+    } finally {
+      stop.set(true);
+      pool.shutdown();
+      pool.awaitTermination(60, TimeUnit.SECONDS);
+      ch.shutdownNow();
+    }
+  }
 }
