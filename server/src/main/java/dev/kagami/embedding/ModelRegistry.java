@@ -40,6 +40,12 @@ public class ModelRegistry {
   }
 
   void onStart(@Observes @Priority(100) StartupEvent ev) {
+    int stale = dev.kagami.engine.NativeTempFiles.removeStale(Path.of(System.getProperty("java.io.tmpdir")),
+        java.time.Duration.ofMinutes(5));
+    if (stale > 0) {
+      org.jboss.logging.Logger.getLogger(ModelRegistry.class).infof(
+          "removed %d ONNX Runtime native folders left in java.io.tmpdir by killed processes", stale);
+    }
     KagamiConfig.Model m = config.model();
     activate(load(m.name(), m.version()));
   }
