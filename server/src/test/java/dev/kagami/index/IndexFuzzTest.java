@@ -2,16 +2,8 @@ package dev.kagami.index;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kagami.api.v1.MetadataValue;
-import dev.kagami.api.v1.UpsertItem;
-import dev.kagami.api.v1.UpsertRequest;
-import dev.kagami.error.KagamiException.InvalidInput;
 import dev.kagami.testing.Fuzzer;
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.store.ByteBuffersDirectory;
@@ -19,26 +11,14 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Fuzzing the write-ahead-log reader and upsert validation ({@link Fuzzer}, bounded time, committed corpus).
- * The property of the validation target: an upsert the checks accept is one the index can store (it is
- * indexed into an in-memory Lucene index) and that the log gives back unchanged.
+ * The property of the validation target: an upsert the checks accept is one the index can store and that
+ * the log gives back unchanged.
  */
 class IndexFuzzTest {
 
   @Test
   void the_log_reader_only_ever_replays_or_reports_damage() {
-    Fuzzer.Result r = Fuzzer.run("wal", bytes -> {
-      List<byte[]> payloads = new ArrayList<>();
-      WriteAheadLog.Framing.Damage damage = WriteAheadLog.Framing.read(bytes, (off, p) -> payloads.add(p));
-      int undecodable = 0;
-      for (byte[] p : payloads) {
-        try {
-          WriteAheadLog.decode(p);
-        } catch (IOException e) {
-          undecodable++; // replay sets such a record aside
-        }
-      }
-      return (damage == null ? "clean" : "damaged") + (undecodable > 0 ? "+undecodable" : "");
-    });
+    Fuzzer.Result r = Fuzzer.run("wal", IndexFuzzTargets.walReader());
     System.out.println(r.line());
     assertThat(r.crashes()).isEmpty();
   }
@@ -47,60 +27,9 @@ class IndexFuzzTest {
   void an_upsert_the_checks_accept_is_one_the_index_and_the_log_can_take() throws IOException {
     try (ByteBuffersDirectory dir = new ByteBuffersDirectory();
         IndexWriter writer = new IndexWriter(dir, new IndexWriterConfig())) {
-      Fuzzer.Result r = Fuzzer.run("upsert", bytes -> {
-        UpsertRequest req;
-        try {
-          req = UpsertRequest.parseFrom(bytes);
-        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-          return "undecodable";
-        }
-        List<IndexedItem> items = new ArrayList<>();
-        try {
-          for (UpsertItem it : req.getItemsList()) {
-            items.add(new IndexedItem(it.getId(), normalized(it.getVector().getValuesList()), metadata(it), ""));
-          }
-          VectorStoreChecks.checkItems(items, 4);
-        } catch (InvalidInput e) {
-          return "InvalidInput";
-        }
-        WriteAheadLog.Upsert op = new WriteAheadLog.Upsert(items);
-        if (!WriteAheadLog.decode(WriteAheadLog.encode(op)).equals(op)) {
-          throw new AssertionError("the log changed an accepted upsert");
-        }
-        for (IndexedItem it : items) {
-          writer.addDocument(LuceneDocuments.document(it)); // throws on a value the index cannot store
-        }
-        return "accepted";
-      });
+      Fuzzer.Result r = Fuzzer.run("upsert", IndexFuzzTargets.upsertValidation(writer));
       System.out.println(r.line());
       assertThat(r.crashes()).isEmpty();
     }
-  }
-
-  static float[] normalized(List<Float> values) {
-    float[] v = new float[values.size()];
-    double n = 0;
-    for (int i = 0; i < v.length; i++) {
-      v[i] = values.get(i);
-      n += (double) v[i] * v[i];
-    }
-    if (n > 0 && Double.isFinite(n)) {
-      for (int i = 0; i < v.length; i++) {
-        v[i] /= (float) Math.sqrt(n);
-      }
-    }
-    return v;
-  }
-
-  static Map<String, FieldValue> metadata(UpsertItem it) {
-    Map<String, FieldValue> m = new HashMap<>();
-    for (Map.Entry<String, MetadataValue> e : it.getMetadataMap().entrySet()) {
-      switch (e.getValue().getKindCase()) {
-        case TEXT -> m.put(e.getKey(), FieldValue.of(e.getValue().getText()));
-        case NUMBER -> m.put(e.getKey(), FieldValue.of(e.getValue().getNumber()));
-        default -> throw new InvalidInput("no value");
-      }
-    }
-    return m;
   }
 }

@@ -2,31 +2,17 @@ package dev.kagami.api.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kagami.api.v1.DatasetServiceGrpc;
 import dev.kagami.api.v1.EmbedInput;
 import dev.kagami.api.v1.EmbedRequest;
 import dev.kagami.api.v1.EmbeddingServiceGrpc;
-import dev.kagami.api.v1.EvaluationServiceGrpc;
-import dev.kagami.api.v1.FineTuneServiceGrpc;
-import dev.kagami.api.v1.SearchServiceGrpc;
-import io.grpc.CallOptions;
-import io.grpc.ClientCall;
+import dev.kagami.testing.RawCalls;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
-import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
-import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
 import io.quarkus.test.junit.QuarkusTest;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -41,10 +27,6 @@ class MalformedRequestGrpcTest {
 
   static ManagedChannel channel;
 
-  /** Bytes no message of ours decodes from: a zero tag, a cut-off varint, a ten-byte varint, a cut-off length. */
-  static final List<byte[]> GARBAGE = List.of(new byte[] {0x00}, new byte[] {0x08},
-      new byte[] {(byte) 0x08, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0x01}, new byte[] {0x0A, 0x7F, 0x01});
-
   @BeforeAll
   static void connect() {
     channel = ManagedChannelBuilder.forAddress("localhost", 9001).usePlaintext().build();
@@ -55,56 +37,16 @@ class MalformedRequestGrpcTest {
     channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
   }
 
-  static final MethodDescriptor.Marshaller<byte[]> RAW = new MethodDescriptor.Marshaller<>() {
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-  };
-
-  /** Sends {@code body} as the one request message of {@code method}; returns the status the call ends with. */
   static Status call(MethodDescriptor<?, ?> method, byte[] body) throws Exception {
-    MethodDescriptor<byte[], byte[]> raw = MethodDescriptor.newBuilder(RAW, RAW).setType(method.getType())
-        .setFullMethodName(method.getFullMethodName()).build();
-    ClientCall<byte[], byte[]> call = channel.newCall(raw, CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS));
-    CompletableFuture<Status> closed = new CompletableFuture<>();
-    call.start(new ClientCall.Listener<>() {
-      @Override
-      public void onClose(Status status, Metadata trailers) {
-        closed.complete(status);
-      }
-    }, new Metadata());
-    call.request(10);
-    call.sendMessage(body);
-    call.halfClose();
-    return closed.get(30, TimeUnit.SECONDS);
-  }
-
-  static List<MethodDescriptor<?, ?>> methods() {
-    List<MethodDescriptor<?, ?>> out = new ArrayList<>();
-    for (ServiceDescriptor sd : List.of(EmbeddingServiceGrpc.getServiceDescriptor(), SearchServiceGrpc.getServiceDescriptor(),
-        DatasetServiceGrpc.getServiceDescriptor(), EvaluationServiceGrpc.getServiceDescriptor(),
-        FineTuneServiceGrpc.getServiceDescriptor())) {
-      out.addAll(sd.getMethods());
-    }
-    return out;
+    return RawCalls.call(channel, method, body);
   }
 
   @Test
   void a_body_that_does_not_decode_answers_invalid_argument_on_every_method() throws Exception {
     Map<String, Integer> seen = new TreeMap<>();
     int calls = 0;
-    for (MethodDescriptor<?, ?> m : methods()) {
-      for (byte[] body : GARBAGE) {
+    for (MethodDescriptor<?, ?> m : RawCalls.kagamiMethods()) {
+      for (byte[] body : RawCalls.GARBAGE) {
         Status s = call(m, body);
         calls++;
         seen.merge(s.getCode().name(), 1, Integer::sum);
@@ -113,7 +55,7 @@ class MalformedRequestGrpcTest {
         assertThat(s.getDescription()).contains("does not decode");
       }
     }
-    System.out.printf("undecodable bodies: %d methods, %d calls, statuses %s%n", methods().size(), calls, seen);
+    System.out.printf("undecodable bodies: %d methods, %d calls, statuses %s%n", RawCalls.kagamiMethods().size(), calls, seen);
   }
 
   @Test
