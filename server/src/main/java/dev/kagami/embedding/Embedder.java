@@ -72,7 +72,8 @@ public class Embedder {
     this.registry = registry;
     KagamiConfig.Serving s = config.serving();
     this.maxInputs = s.maxInputsPerRequest();
-    this.images = new Lane("image", s.preprocessThreads(), s.preprocessQueueCapacity(), s.imageQueueBudget().toNanos());
+    int imageThreads = s.preprocessThreads().orElse(Math.max(1, Runtime.getRuntime().availableProcessors() - 1));
+    this.images = new Lane("image", imageThreads, s.preprocessQueueCapacity(), s.imageQueueBudget().toNanos());
     this.texts = new Lane("text", s.textThreads(), s.preprocessQueueCapacity(), s.textQueueBudget().toNanos());
   }
 
