@@ -130,6 +130,7 @@ public final class ReliabilityBench {
     md.add("| load | offered calls/s | statuses | goodput calls/s (% of capacity) | admitted p50 / p99 ms | rejected p50 / p99 ms "
         + "| text p50 / p99 ms | server peak RSS MiB |");
     md.add("|---|---|---|---|---|---|---|---|");
+    List<String> goals = new ArrayList<>();
     for (int mult : new int[] {2, 5}) {
       List<Long> text = java.util.Collections.synchronizedList(new ArrayList<>());
       java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
@@ -158,7 +159,12 @@ public final class ReliabilityBench {
       md.add(String.format(Locale.ROOT, "| %dx | %.1f | %s | %.1f (%.0f %%) | %.0f / %.0f | %.2f / %.2f | %.1f / %.1f | %d |", mult,
           r.offeredPerSecond(), r.codes(), r.goodputPerSecond(), 100 * r.goodputPerSecond() / cap[0], r.okP50Ms(), r.okP99Ms(),
           r.rejectP50Ms(), r.rejectP99Ms(), OpenLoad.pct(text, 50), OpenLoad.pct(text, 99), s.peakRssMib()));
+      goals.add(String.format(Locale.ROOT, "- %dx: goodput >= 90 %% of capacity: %s; rejections < 5 ms at p99: %s; admitted "
+          + "p99 <= 500 ms: %s.", mult, r.goodputPerSecond() >= 0.9 * cap[0] ? "met" : "**not met**",
+          r.rejectP99Ms() < 5 ? "met" : "**not met**", r.okP99Ms() <= 500 ? "met" : "**not met**"));
     }
+    md.add("");
+    md.addAll(goals);
     md.add("");
     md.add("Latencies are client-side, on the same 2-core machine as the server (the load generator competes for the cores).");
   }
