@@ -6,59 +6,33 @@ import dev.kagami.error.KagamiException.InvalidInput;
 import dev.kagami.error.KagamiException.NotFound;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.DoublePoint;
-import org.apache.lucene.document.Field;
 import org.apache.lucene.document.KnnFloatVectorField;
-import org.apache.lucene.document.StoredField;
-import org.apache.lucene.document.StringField;
-import org.apache.lucene.index.DirectoryReader;
-import org.apache.lucene.index.FloatVectorValues;
-import org.apache.lucene.index.IndexWriter;
-import org.apache.lucene.index.IndexWriterConfig;
-import org.apache.lucene.index.IndexableField;
 import org.apache.lucene.index.LeafReaderContext;
-import org.apache.lucene.index.ReaderUtil;
 import org.apache.lucene.index.Term;
-import org.apache.lucene.index.VectorSimilarityFunction;
-import org.apache.lucene.search.BooleanClause;
-import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.KnnFloatVectorQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
-import org.apache.lucene.search.SearcherManager;
-import org.apache.lucene.search.TermInSetQuery;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
-import org.apache.lucene.store.Directory;
-import org.apache.lucene.store.FSDirectory;
-import org.apache.lucene.util.BytesRef;
-import org.apache.lucene.util.VectorUtil;
 
 /**
  * The embedded vector store: one Lucene index per collection under {@code root/<collection>/}, vectors
@@ -152,7 +126,7 @@ public final class LuceneVectorStore implements VectorStore {
 
   private final Path root;
   private final Settings settings;
-  private final Map<String, Collection> collections = new ConcurrentHashMap<>();
+  private final Map<String, LuceneCollection> collections = new ConcurrentHashMap<>();
   /** Alias to collection, replaced as a whole (copy on write) and persisted in {@link #ALIASES}. */
   private volatile Map<String, String> aliases = Map.of();
   static final String ALIASES = "aliases.properties";
@@ -163,46 +137,7 @@ public final class LuceneVectorStore implements VectorStore {
   private final ExecutorService mergeExecutor;
   /** Applies the parts of an upsert batch beside the calling thread; null with one writer thread. */
   private final ExecutorService writeExecutor;
-
-  private static final class Collection {
-    final String name;
-    final int dimension;
-    final String model;
-    final Quantization quantization;
-    final Path dir;
-    final Directory directory;
-    final IndexWriter writer;
-    final SearcherManager searchers;
-    final WriteAheadLog wal;
-    final Quarantine quarantine;
-    /** Writes not yet visible to searchers. */
-    final AtomicBoolean stale = new AtomicBoolean();
-    /** Writes not yet in a Lucene commit (guarded by the collection's monitor). */
-    boolean uncommitted;
-    /** One commit at a time. */
-    final Object commitLock = new Object();
-    /** Set when a write failed half-way: the collection takes no more writes until it is reopened. */
-    volatile String broken;
-
-    Collection(String name, int dimension, String model, Quantization quantization, Path dir, Directory directory,
-        IndexWriter writer, WriteAheadLog wal, Quarantine quarantine) throws IOException {
-      this.name = name;
-      this.dimension = dimension;
-      this.model = model;
-      this.quantization = quantization;
-      this.dir = dir;
-      this.directory = directory;
-      this.writer = writer;
-      this.wal = wal;
-      this.quarantine = quarantine;
-      this.searchers = new SearcherManager(writer, null);
-    }
-
-    Map<String, String> commitData(long walGeneration) {
-      return Map.of(DIMENSION, Integer.toString(dimension), MODEL, model, QUANTIZATION, quantization.name(),
-          WAL_GENERATION, Long.toString(walGeneration));
-    }
-  }
+  private final LuceneCollection.Opener opener;
 
   public LuceneVectorStore(Path root) {
     this(root, Settings.defaults());
@@ -231,6 +166,7 @@ public final class LuceneVectorStore implements VectorStore {
       t.setDaemon(true);
       return t;
     }) : null;
+    this.opener = new LuceneCollection.Opener(settings, walFiles, mergeExecutor, writeExecutor);
     try {
       Files.createDirectories(root);
       aliases = readAliases(root.resolve(ALIASES));
@@ -238,7 +174,7 @@ public final class LuceneVectorStore implements VectorStore {
         for (Path d : dirs.filter(Files::isDirectory).sorted().toList()) {
           String name = d.getFileName().toString();
           try {
-            Collection c = open(name, d, -1, null, null);
+            LuceneCollection c = opener.open(name, d, -1, null, null);
             if (c != null) {
               collections.put(c.name, c);
             }
@@ -263,170 +199,6 @@ public final class LuceneVectorStore implements VectorStore {
     committer.scheduleWithFixedDelay(this::commitAllQuietly, every, every, TimeUnit.MILLISECONDS);
   }
 
-  /** Opens (or, with dimension >= 0, creates) a collection; null for a folder that holds no collection. */
-  private Collection open(String name, Path dir, int dimension, String model, Quantization q) throws IOException {
-    Directory directory = FSDirectory.open(dir);
-    boolean exists = DirectoryReader.indexExists(directory);
-    if (!exists && dimension < 0) {
-      directory.close();
-      return null;
-    }
-    Quantization quantization = q;
-    Map<String, String> data = new HashMap<>();
-    if (exists) {
-      try (DirectoryReader r = DirectoryReader.open(directory)) {
-        data.putAll(r.getIndexCommit().getUserData());
-      }
-      if (!data.containsKey(DIMENSION) || !data.containsKey(MODEL)) {
-        directory.close();
-        throw new IOException(dir + " is a Lucene index without Kagami's collection data");
-      }
-      quantization = Quantization.valueOf(data.getOrDefault(QUANTIZATION, "NONE"));
-    }
-    IndexWriterConfig cfg = new IndexWriterConfig().setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND)
-        .setCodec(codec(quantization)).setRAMBufferSizeMB(settings.ramBufferMb())
-        .setCommitOnClose(false); // close() commits explicitly, with the log generation
-    IndexWriter writer = null;
-    WriteAheadLog wal = null;
-    try {
-      writer = new IndexWriter(directory, cfg);
-      WalFiles files = walFiles.open(dir.resolve("wal"));
-      wal = new WriteAheadLog(files);
-      Quarantine quarantine = new Quarantine(files);
-      Collection c;
-      if (!exists) {
-        c = new Collection(name, dimension, model, quantization, dir, directory, writer, wal, quarantine);
-      } else {
-        c = new Collection(name, Integer.parseInt(data.get(DIMENSION)), data.get(MODEL), quantization, dir, directory,
-            writer, wal, quarantine);
-        // replay what was acknowledged after the last commit
-        for (WriteAheadLog.Replayed r : wal.replayRecords(Long.parseLong(data.getOrDefault(WAL_GENERATION, "0")))) {
-          replay(c, r);
-        }
-      }
-      c.stale.set(true); // the searcher opened before the replay
-      long gen = wal.generation();
-      writer.setLiveCommitData(c.commitData(gen).entrySet());
-      writer.commit();
-      wal.deleteBefore(gen);
-      return c;
-    } catch (IOException | RuntimeException e) {
-      if (writer != null) {
-        writer.rollback();
-      }
-      if (wal != null) {
-        wal.close();
-      }
-      directory.close();
-      throw e;
-    }
-  }
-
-  /**
-   * Applies one replayed record, or sets it aside: a record that does not decode, fails the checks a live
-   * write passes, or that Lucene refuses, goes to the collection's quarantine (logged once), and replay goes on.
-   */
-  private void replay(Collection c, WriteAheadLog.Replayed r) throws IOException {
-    String reason;
-    try {
-      WriteAheadLog.Op op = WriteAheadLog.decode(r.payload());
-      if (op instanceof WriteAheadLog.Upsert u) {
-        VectorStoreChecks.checkItems(u.items(), c.dimension);
-      }
-      apply(c, op);
-      return;
-    } catch (IOException | dev.kagami.error.KagamiException | IllegalArgumentException e) {
-      // IOException: the record does not decode; the others: it is not a write the store can take (Lucene
-      // refuses such a document without harming the index, an IllegalArgumentException)
-      reason = e.getMessage();
-    }
-    c.quarantine.add(r, reason);
-    LOG.errorf("collection %s: write-ahead log record at generation %d, byte %d cannot be applied and is set aside in "
-        + "%s (%d set aside in all): %s", c.name, r.generation(), r.offset(), Quarantine.FILE, c.quarantine.count(), reason);
-  }
-
-  private void apply(Collection c, WriteAheadLog.Op op) throws IOException {
-    if (op instanceof WriteAheadLog.Upsert u) {
-      List<List<IndexedItem>> parts = partition(u.items(), writeExecutor == null ? 1 : settings.writerThreads());
-      if (parts.size() == 1) {
-        index(c, parts.get(0));
-        return;
-      }
-      // Lucene gives each indexing thread a segment of its own, so the graph inserts run in parallel
-      List<Future<?>> running = new ArrayList<>();
-      for (List<IndexedItem> part : parts.subList(1, parts.size())) {
-        running.add(writeExecutor.submit(() -> {
-          index(c, part);
-          return null;
-        }));
-      }
-      Throwable failure = null;
-      try {
-        index(c, parts.get(0));
-      } catch (IOException | RuntimeException e) {
-        failure = e;
-      }
-      for (Future<?> f : running) {
-        try {
-          f.get();
-        } catch (ExecutionException e) {
-          failure = failure == null ? e.getCause() : failure;
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          failure = failure == null ? e : failure;
-        }
-      }
-      if (failure instanceof IOException io) {
-        throw io;
-      } else if (failure instanceof RuntimeException re) {
-        throw re;
-      } else if (failure != null) {
-        throw new IOException("applying an upsert failed: " + failure, failure);
-      }
-    } else if (op instanceof WriteAheadLog.Delete d) {
-      c.writer.deleteDocuments(d.ids().stream().map(id -> new Term("id", id)).toArray(Term[]::new));
-    }
-  }
-
-  private static void index(Collection c, List<IndexedItem> items) throws IOException {
-    for (IndexedItem it : items) {
-      c.writer.updateDocument(new Term("id", it.id()), LuceneDocuments.document(it));
-    }
-  }
-
-  /**
-   * Splits a batch into at most {@code parts} runs of consecutive items. An id appears at most once in a batch
-   * and batches are applied one after another, so the parts may run in any order. Small batches stay whole
-   * (a thread hand-off costs more than it saves).
-   */
-  static List<List<IndexedItem>> partition(List<IndexedItem> items, int parts) {
-    if (parts <= 1 || items.size() < 2 * parts) {
-      return List.of(items);
-    }
-    List<List<IndexedItem>> out = new ArrayList<>(parts);
-    for (int i = 0; i < parts; i++) {
-      out.add(items.subList(i * items.size() / parts, (i + 1) * items.size() / parts));
-    }
-    return out;
-  }
-
-  /** The codec: Lucene 9.12's, with the vector format of the collection's quantization. */
-  private org.apache.lucene.codecs.Codec codec(Quantization q) {
-    int m = settings.hnswM();
-    int beam = settings.hnswBeamWidth();
-    int workers = settings.mergeWorkers();
-    org.apache.lucene.codecs.KnnVectorsFormat format = q == Quantization.INT8
-        ? new org.apache.lucene.codecs.lucene99.Lucene99HnswScalarQuantizedVectorsFormat(m, beam, workers, 7, false,
-            null, mergeExecutor)
-        : new org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat(m, beam, workers, mergeExecutor);
-    return new org.apache.lucene.codecs.lucene912.Lucene912Codec() {
-      @Override
-      public org.apache.lucene.codecs.KnnVectorsFormat getKnnVectorsFormatForField(String field) {
-        return format;
-      }
-    };
-  }
-
   @Override
   public synchronized CollectionInfo createCollection(String name, int dimension, String model, Quantization quantization) {
     VectorStoreChecks.checkName("collection", name);
@@ -434,7 +206,7 @@ public final class LuceneVectorStore implements VectorStore {
       throw new InvalidInput("'" + name + "' is an alias; a collection cannot have an alias's name");
     }
     VectorStoreChecks.checkDimension(dimension);
-    Collection c = collections.get(name);
+    LuceneCollection c = collections.get(name);
     if (c != null) {
       if (c.dimension != dimension || !c.model.equals(model) || c.quantization != quantization) {
         throw new FailedPrecondition("collection '" + name + "' exists for " + c.model + " (dimension " + c.dimension
@@ -443,7 +215,7 @@ public final class LuceneVectorStore implements VectorStore {
       return info(c);
     }
     try {
-      c = open(name, root.resolve(name), dimension, model, quantization);
+      c = opener.open(name, root.resolve(name), dimension, model, quantization);
     } catch (IOException e) {
       throw new BackendUnavailable("cannot create collection " + name + ": " + e.getMessage(), e);
     }
@@ -451,9 +223,9 @@ public final class LuceneVectorStore implements VectorStore {
     return info(c);
   }
 
-  private Collection require(String name) {
+  private LuceneCollection require(String name) {
     String target = aliases.getOrDefault(name, name);
-    Collection c = collections.get(target);
+    LuceneCollection c = collections.get(target);
     if (c == null) {
       String why = unavailable.get(target);
       if (why != null) {
@@ -518,7 +290,7 @@ public final class LuceneVectorStore implements VectorStore {
 
   @Override
   public synchronized void deleteCollection(String name) {
-    Collection c = collections.get(name);
+    LuceneCollection c = collections.get(name);
     if (c == null) {
       throw new NotFound("no collection named '" + name + "'");
     }
@@ -556,11 +328,11 @@ public final class LuceneVectorStore implements VectorStore {
 
   @Override
   public CollectionSpec spec(String name) {
-    Collection c = require(name);
+    LuceneCollection c = require(name);
     return new CollectionSpec(c.name, c.dimension, c.model, c.quantization);
   }
 
-  private CollectionInfo info(Collection c) {
+  private CollectionInfo info(LuceneCollection c) {
     try {
       IndexSearcher s = searcher(c);
       try {
@@ -584,13 +356,13 @@ public final class LuceneVectorStore implements VectorStore {
 
   @Override
   public void upsert(String collection, List<IndexedItem> items) {
-    Collection c = require(collection);
+    LuceneCollection c = require(collection);
     VectorStoreChecks.checkItems(items, c.dimension);
     write(c, new WriteAheadLog.Upsert(List.copyOf(items)));
   }
 
   /** Logs (durably), then applies, one operation; commits sooner when the log has grown large. */
-  private void write(Collection c, WriteAheadLog.Op op) {
+  private void write(LuceneCollection c, WriteAheadLog.Op op) {
     boolean commitSoon;
     synchronized (c) {
       if (c.broken != null) {
@@ -599,7 +371,7 @@ public final class LuceneVectorStore implements VectorStore {
       }
       try {
         c.wal.append(op);
-        apply(c, op);
+        opener.apply(c, op);
         c.uncommitted = true;
         c.stale.set(true);
         commitSoon = c.wal.currentBytes() >= settings.walBytesPerCommit();
@@ -619,7 +391,7 @@ public final class LuceneVectorStore implements VectorStore {
   }
 
   /** A searcher that sees every acknowledged write; release it with {@code c.searchers.release}. */
-  private static IndexSearcher searcher(Collection c) throws IOException {
+  private static IndexSearcher searcher(LuceneCollection c) throws IOException {
     if (c.stale.getAndSet(false)) {
       c.searchers.maybeRefreshBlocking();
     }
@@ -627,7 +399,7 @@ public final class LuceneVectorStore implements VectorStore {
   }
 
   /** Makes every acknowledged write part of a Lucene commit, and drops the log before it. */
-  private static void commit(Collection c) throws IOException {
+  private static void commit(LuceneCollection c) throws IOException {
     synchronized (c.commitLock) {
       long gen;
       synchronized (c) {
@@ -651,7 +423,7 @@ public final class LuceneVectorStore implements VectorStore {
     }
   }
 
-  private void commitQuietly(Collection c) {
+  private void commitQuietly(LuceneCollection c) {
     try {
       commit(c);
     } catch (IOException | RuntimeException e) {
@@ -667,7 +439,7 @@ public final class LuceneVectorStore implements VectorStore {
 
   /** Commits every collection now (normally the background committer does). */
   public void commitAll() {
-    for (Collection c : collections.values()) {
+    for (LuceneCollection c : collections.values()) {
       try {
         commit(c);
       } catch (IOException e) {
@@ -678,7 +450,7 @@ public final class LuceneVectorStore implements VectorStore {
 
   @Override
   public void optimize(String collection) {
-    Collection c = require(collection);
+    LuceneCollection c = require(collection);
     try {
       c.writer.forceMerge(1);
       synchronized (c) {
@@ -693,7 +465,7 @@ public final class LuceneVectorStore implements VectorStore {
 
   @Override
   public int delete(String collection, List<String> ids) {
-    Collection c = require(collection);
+    LuceneCollection c = require(collection);
     synchronized (c) {
       int existing = 0;
       try {
@@ -715,7 +487,7 @@ public final class LuceneVectorStore implements VectorStore {
 
   @Override
   public Optional<IndexedItem> get(String collection, String id) {
-    Collection c = require(collection);
+    LuceneCollection c = require(collection);
     try {
       IndexSearcher s = searcher(c);
       try {
@@ -734,7 +506,7 @@ public final class LuceneVectorStore implements VectorStore {
 
   @Override
   public void forEach(String collection, int batchSize, java.util.function.Consumer<List<IndexedItem>> consumer) {
-    Collection c = require(collection);
+    LuceneCollection c = require(collection);
     if (batchSize < 1) {
       throw new InvalidInput("batch size must be positive, is " + batchSize);
     }
@@ -769,7 +541,7 @@ public final class LuceneVectorStore implements VectorStore {
 
   @Override
   public List<Hit> search(String collection, float[] query, int k, Filter filter) {
-    Collection c = require(collection);
+    LuceneCollection c = require(collection);
     VectorStoreChecks.checkVector("query vector", query, c.dimension);
     if (k < 1 || k > 10_000) {
       throw new InvalidInput("k must be in 1..10000, is " + k);
@@ -821,7 +593,7 @@ public final class LuceneVectorStore implements VectorStore {
    */
   void crashForTest() {
     committer.shutdownNow();
-    for (Collection c : collections.values()) {
+    for (LuceneCollection c : collections.values()) {
       synchronized (c) {
         c.broken = "crashed";
         try {
@@ -852,7 +624,7 @@ public final class LuceneVectorStore implements VectorStore {
       Thread.currentThread().interrupt();
     }
     IOException failure = null;
-    for (Collection c : collections.values()) {
+    for (LuceneCollection c : collections.values()) {
       try {
         commit(c);
       } catch (IOException e) {
@@ -867,7 +639,7 @@ public final class LuceneVectorStore implements VectorStore {
   }
 
   private void closeAll() {
-    for (Collection c : collections.values()) {
+    for (LuceneCollection c : collections.values()) {
       try {
         c.searchers.close();
         c.writer.close();

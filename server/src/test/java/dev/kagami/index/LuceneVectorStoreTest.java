@@ -94,11 +94,11 @@ class LuceneVectorStoreTest {
   @Test
   void partition_covers_the_batch_once_in_order() {
     List<IndexedItem> batch = items(301, 4, SEED);
-    List<List<IndexedItem>> parts = LuceneVectorStore.partition(batch, 3);
+    List<List<IndexedItem>> parts = LuceneCollection.Opener.partition(batch, 3);
     assertThat(parts).hasSize(3).allSatisfy(p -> assertThat(p.size()).isBetween(100, 101));
     assertThat(parts.stream().flatMap(List::stream).toList()).isEqualTo(batch);
-    assertThat(LuceneVectorStore.partition(batch.subList(0, 5), 3)).containsExactly(batch.subList(0, 5));
-    assertThat(LuceneVectorStore.partition(batch, 1)).containsExactly(batch);
+    assertThat(LuceneCollection.Opener.partition(batch.subList(0, 5), 3)).containsExactly(batch.subList(0, 5));
+    assertThat(LuceneCollection.Opener.partition(batch, 1)).containsExactly(batch);
   }
 
   @Test
