@@ -30,7 +30,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class CrashCycles {
 
   record Result(int cycles, int acknowledged, int lost, int poisonedRefused, int poisonedAccepted,
-      Map<String, Integer> afterSigterm, List<Double> restartSeconds) {}
+      Map<String, Integer> afterSigterm, Map<String, Integer> healthAfterSigterm, List<Double> restartSeconds) {}
 
   private CrashCycles() {}
 
@@ -40,6 +40,7 @@ final class CrashCycles {
     AtomicInteger refused = new AtomicInteger();
     AtomicInteger accepted = new AtomicInteger();
     Map<String, Integer> afterTerm = new TreeMap<>();
+    Map<String, Integer> healthAfterTerm = new TreeMap<>();
     List<Double> restarts = new java.util.ArrayList<>();
     int lost = 0;
     int dim = -1;
@@ -90,8 +91,11 @@ final class CrashCycles {
       Thread.sleep(1000 + rnd.nextInt(1500));
       stopped.set(true);
       if (term) {
+        Thread health = new Thread(() -> probeHealth(s, healthAfterTerm));
         s.sigterm();
+        health.start();
         s.process.waitFor(60, TimeUnit.SECONDS);
+        health.join(10_000);
       } else {
         s.kill9();
       }
@@ -100,7 +104,27 @@ final class CrashCycles {
       }
       s.channel.shutdownNow();
     }
-    return new Result(cycles, acked.size(), lost, refused.get(), accepted.get(), afterTerm, restarts);
+    return new Result(cycles, acked.size(), lost, refused.get(), accepted.get(), afterTerm, healthAfterTerm, restarts);
+  }
+
+  /** Health checks every 10 ms from the signal until the server is gone: what a load balancer sees. */
+  private static void probeHealth(BenchServer s, Map<String, Integer> seen) {
+    var health = grpc.health.v1.HealthGrpc.newBlockingStub(s.channel);
+    while (s.process.isAlive()) {
+      String what;
+      try {
+        what = health.withDeadlineAfter(2, TimeUnit.SECONDS).check(grpc.health.v1.HealthOuterClass.HealthCheckRequest
+            .getDefaultInstance()).getStatus().name();
+      } catch (StatusRuntimeException e) {
+        what = e.getStatus().getCode().name();
+      }
+      seen.merge(what, 1, Integer::sum);
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        return;
+      }
+    }
   }
 
   private static void write(BenchServer s, String prefix, int dim, long seed, Map<String, float[]> acked, AtomicInteger refused,

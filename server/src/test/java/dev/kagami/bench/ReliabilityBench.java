@@ -177,9 +177,9 @@ public final class ReliabilityBench {
     md.add(String.format(Locale.ROOT, "%d cycles: two writers upsert batches of 10 vectors over gRPC (every fifth batch carries "
         + "a value over Lucene's term limit), the server is killed with SIGKILL after 1-2.5 s (the last cycle: SIGTERM), then "
         + "started again on the same data and every acknowledged item is read back. Acknowledged items: %d; lost or changed: "
-        + "**%d**. Poisoned batches refused with INVALID_ARGUMENT: %d, accepted: %d. Statuses of calls sent after SIGTERM: %s. "
-        + "Start-up to SERVING (s): %s.", r.cycles(), r.acknowledged(), r.lost(), r.poisonedRefused(), r.poisonedAccepted(),
-        r.afterSigterm(), r.restartSeconds().stream().map(x -> String.format(Locale.ROOT, "%.1f", x)).toList()));
+        + "**%d**. Poisoned batches refused with INVALID_ARGUMENT: %d, accepted: %d. Statuses of calls sent after SIGTERM: %s; "
+        + "health checks every 10 ms from SIGTERM to exit: %s. Start-up to SERVING (s): %s.", r.cycles(), r.acknowledged(),
+        r.lost(), r.poisonedRefused(), r.poisonedAccepted(), r.afterSigterm(), r.healthAfterSigterm(), r.restartSeconds().stream().map(x -> String.format(Locale.ROOT, "%.1f", x)).toList()));
   }
 
   static void fuzz(List<String> md, int seconds) throws Exception {
