@@ -63,8 +63,8 @@ public final class DynamicBatcher<T> implements AutoCloseable {
   private final AtomicLong expired = new AtomicLong();
   /** Items in batches the engine runs now. */
   private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
-  /** Engine time per item, a moving average over recent batches (0 until the first batch). */
-  private volatile double nanosPerItem;
+  /** Engine time per item over recent batches. */
+  private final ServiceTime serviceTime = new ServiceTime();
 
   public DynamicBatcher(String name, Settings settings, Function<List<T>, float[][]> engine) {
     this.name = name;
@@ -171,8 +171,7 @@ public final class DynamicBatcher<T> implements AutoCloseable {
     long t0 = System.nanoTime();
     try {
       float[][] out = engine.apply(payloads);
-      double perItem = (double) (System.nanoTime() - t0) / batch.size();
-      nanosPerItem = nanosPerItem == 0 ? perItem : 0.8 * nanosPerItem + 0.2 * perItem;
+      serviceTime.add(System.nanoTime() - t0, batch.size());
       batches.incrementAndGet();
       itemsRun.addAndGet(batch.size());
       for (int i = 0; i < batch.size(); i++) {
@@ -191,15 +190,10 @@ public final class DynamicBatcher<T> implements AutoCloseable {
   /**
    * How long {@code extra} more items would take to come out of this batcher if admitted now: the items
    * waiting and running ahead of them plus their own, at the engine's recent time per item, shared by the
-   * workers. 0 until the first batch has run.
+   * workers ({@link ServiceTime}: 0 while it warms up).
    */
   public long expectedWaitNanos(int extra) {
-    return (long) ((queue.size() + inFlight.get() + extra) * nanosPerItem / settings.workers());
-  }
-
-  /** The engine's recent time per item (0 until the first batch). */
-  public long nanosPerItem() {
-    return (long) nanosPerItem;
+    return (long) ((queue.size() + inFlight.get() + extra) * serviceTime.nanosPerItem() / settings.workers());
   }
 
   /** Engine batches run so far. */

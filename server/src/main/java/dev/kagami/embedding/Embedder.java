@@ -44,7 +44,7 @@ public class Embedder {
     final int threads;
     final long budgetNanos;
     final AtomicInteger queuedInputs = new AtomicInteger();
-    volatile double nanosPerInput;
+    final ServiceTime serviceTime = new ServiceTime();
 
     Lane(String name, int threads, int capacity, long budgetNanos) {
       this.name = name;
@@ -59,12 +59,7 @@ public class Embedder {
     }
 
     long expectedWaitNanos(int extra) {
-      return (long) ((queuedInputs.get() + extra) * nanosPerInput / threads);
-    }
-
-    void prepared(int inputs, long nanos) {
-      double per = (double) nanos / Math.max(1, inputs);
-      nanosPerInput = nanosPerInput == 0 ? per : 0.8 * nanosPerInput + 0.2 * per;
+      return (long) ((queuedInputs.get() + extra) * serviceTime.nanosPerItem() / threads);
     }
   }
 
@@ -140,7 +135,7 @@ public class Embedder {
         lane.queuedInputs.decrementAndGet();
         left[0]--;
       });
-      lane.prepared(inputs.size(), System.nanoTime() - t0);
+      lane.serviceTime.add(System.nanoTime() - t0, inputs.size());
       stopIfUnwanted(result, budget);
       CompletableFuture<EmbedResult> inner = rt.submit(p, budget);
       result.whenComplete((r, e) -> {
