@@ -200,8 +200,8 @@ public interface KagamiConfig {
     /**
      * Threads that decode and preprocess images (requests with at least one image). Default: one per core
      * but one, at least one, so that the transport threads (which read requests and send refusals) keep a
-     * core under overload; on 2 cores one decoding thread gave the higher capacity and 91 % goodput at 2x
-     * overload, two gave 67 % (docs/reliability.md).
+     * core under overload (on 2 cores, one decoding thread gave both more capacity and more goodput under
+     * overload than two, measured with bin/kagami-reliability).
      */
     java.util.OptionalInt preprocessThreads();
 
@@ -218,7 +218,7 @@ public interface KagamiConfig {
      * recent speeds); a call that would wait longer, or past its deadline, is refused at once with
      * RESOURCE_EXHAUSTED. Texts have their own queue and budget, so they never wait behind images.
      */
-    @WithDefault("500ms")
+    @WithDefault("250ms")
     Duration imageQueueBudget();
 
     /** Longest expected wait a text call is admitted with (see {@link #imageQueueBudget()}). */

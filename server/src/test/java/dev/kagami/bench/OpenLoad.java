@@ -31,8 +31,14 @@ final class OpenLoad {
 
   private OpenLoad() {}
 
-  static Result run(ManagedChannel ch, EmbedRequest req, double rate, int seconds, long deadlineMs) throws InterruptedException {
-    var stub = EmbeddingServiceGrpc.newFutureStub(ch);
+  /**
+   * Sends {@code rate} calls a second for {@code seconds}, spread round-robin over {@code channels} (one
+   * connection each, as many clients would open).
+   */
+  static Result run(List<ManagedChannel> channels, EmbedRequest req, double rate, int seconds, long deadlineMs)
+      throws InterruptedException {
+    List<EmbeddingServiceGrpc.EmbeddingServiceFutureStub> stubs = channels.stream().map(EmbeddingServiceGrpc::newFutureStub)
+        .toList();
     int total = (int) Math.min(200_000, Math.round(rate * seconds));
     Map<String, AtomicInteger> codes = new ConcurrentHashMap<>();
     List<Long> ok = Collections.synchronizedList(new ArrayList<>());
@@ -47,7 +53,7 @@ final class OpenLoad {
         LockSupport.parkNanos(wait);
       }
       long t0 = System.nanoTime();
-      Futures.addCallback(stub.withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS).embed(req), new FutureCallback<EmbedResponse>() {
+      Futures.addCallback(stubs.get(i % stubs.size()).withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS).embed(req), new FutureCallback<EmbedResponse>() {
         @Override
         public void onSuccess(EmbedResponse r) {
           ok.add(System.nanoTime() - t0);
