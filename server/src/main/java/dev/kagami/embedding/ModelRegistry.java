@@ -32,6 +32,7 @@ public class ModelRegistry {
   private final ModelLoader loader;
   private final Map<String, ModelRuntime> models = new ConcurrentHashMap<>();
   private volatile ModelRuntime active;
+  private volatile boolean closed;
 
   public ModelRegistry(KagamiConfig config, Event<ModelActivated> activated, ImageDecoder decoder) {
     this.config = config;
@@ -87,6 +88,9 @@ public class ModelRegistry {
    * an empty version means the active model's version if it has that name.
    */
   public ModelRuntime resolve(String name, String version) {
+    if (closed) {
+      throw new dev.kagami.error.KagamiException.ShuttingDown("the server is shutting down; retry on another replica");
+    }
     ModelRuntime a = active;
     if (a == null) {
       throw new ModelUnavailable("no model is loaded yet");
@@ -119,6 +123,7 @@ public class ModelRegistry {
 
   @PreDestroy
   void close() {
+    closed = true; // calls still arriving are told to go elsewhere, not that their model is unknown
     models.values().forEach(ModelRuntime::close);
     models.clear();
   }
