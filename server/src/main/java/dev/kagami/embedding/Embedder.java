@@ -106,22 +106,33 @@ public class Embedder {
     return result;
   }
 
-  /** Refuses the call at once when the wait expected ahead of it is over the lane's budget or its deadline. */
+  /**
+   * Refuses the call at once when the wait expected ahead of it (inputs queued and running in its lane and
+   * in the encoders it needs) is over the lane's budget, or when that wait plus its own work would end past
+   * its deadline. A large call on an idle server is admitted however long its own work takes.
+   */
   private void admit(ModelRuntime rt, Lane lane, int inputs, int imageCount, CallBudget budget) {
-    long wait = lane.expectedWaitNanos(inputs);
+    long ahead = lane.expectedWaitNanos(0);
+    long total = lane.expectedWaitNanos(inputs);
     if (imageCount > 0) {
-      wait += rt.imageBatcher().expectedWaitNanos(imageCount);
+      ahead += rt.imageBatcher().expectedWaitNanos(0);
+      total += rt.imageBatcher().expectedWaitNanos(imageCount);
     }
     if (imageCount < inputs) {
-      wait += rt.textBatcher().expectedWaitNanos(inputs - imageCount);
+      ahead += rt.textBatcher().expectedWaitNanos(0);
+      total += rt.textBatcher().expectedWaitNanos(inputs - imageCount);
     }
-    long limit = Math.min(lane.budgetNanos, budget.remainingNanos());
-    if (wait > limit) {
+    if (ahead > lane.budgetNanos) {
       shed.incrementAndGet();
-      boolean byDeadline = budget.remainingNanos() < lane.budgetNanos;
-      throw new Overloaded("the " + lane.name + " queue is expected to take about " + TimeUnit.NANOSECONDS.toMillis(wait)
-          + " ms for this call, longer than " + (byDeadline ? "its deadline allows (" : "the queue budget (")
-          + TimeUnit.NANOSECONDS.toMillis(limit) + " ms); retry with backoff");
+      throw new Overloaded("the " + lane.name + " queue is expected to take about " + TimeUnit.NANOSECONDS.toMillis(ahead)
+          + " ms before this call, longer than the queue budget (" + TimeUnit.NANOSECONDS.toMillis(lane.budgetNanos)
+          + " ms); retry with backoff");
+    }
+    if (total > budget.remainingNanos()) {
+      shed.incrementAndGet();
+      throw new Overloaded("the " + lane.name + " queue is expected to take about " + TimeUnit.NANOSECONDS.toMillis(total)
+          + " ms for this call, longer than its deadline allows (" + TimeUnit.NANOSECONDS.toMillis(budget.remainingNanos())
+          + " ms); retry with backoff");
     }
   }
 
