@@ -98,7 +98,7 @@ public class Embedder {
     } catch (RejectedExecutionException e) {
       lane.queuedInputs.addAndGet(-inputs.size());
       if (lane.pool.isShutdown()) {
-        throw new ShuttingDown("the server is shutting down; retry on another replica");
+        throw new ShuttingDown();
       }
       shed.incrementAndGet();
       throw new Overloaded(lane.name + " preprocessing queue is full; retry with backoff");

@@ -89,7 +89,7 @@ public class ModelRegistry {
    */
   public ModelRuntime resolve(String name, String version) {
     if (closed) {
-      throw new dev.kagami.error.KagamiException.ShuttingDown("the server is shutting down; retry on another replica");
+      throw new dev.kagami.error.KagamiException.ShuttingDown();
     }
     ModelRuntime a = active;
     if (a == null) {

@@ -38,6 +38,11 @@ public abstract class KagamiException extends RuntimeException {
    * another replica. gRPC UNAVAILABLE, HTTP 503.
    */
   public static final class ShuttingDown extends KagamiException {
+    /** The words every refusal during shutdown uses. */
+    public ShuttingDown() {
+      this("the server is shutting down; retry on another replica");
+    }
+
     public ShuttingDown(String message) {
       super(message);
     }

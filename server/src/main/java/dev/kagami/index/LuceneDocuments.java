@@ -96,9 +96,6 @@ final class LuceneDocuments {
       } else if (c instanceof Filter.In in) {
         q = new TermInSetQuery("s." + in.field(), in.values().stream().map(BytesRef::new).toList());
       } else if (c instanceof Filter.Range r) {
-        if (Double.isNaN(r.min()) || Double.isNaN(r.max()) || r.min() > r.max()) {
-          throw new InvalidInput("range on '" + r.field() + "' is empty or NaN: [" + r.min() + ", " + r.max() + "]");
-        }
         q = DoublePoint.newRangeQuery("n." + r.field(), r.min(), r.max());
       } else {
         throw new InvalidInput("unknown filter clause " + c);

@@ -132,7 +132,6 @@ public final class LuceneVectorStore implements VectorStore {
   static final String ALIASES = "aliases.properties";
   /** Collections that exist on disk but could not be opened: name to the reason, for callers and health. */
   private final Map<String, String> unavailable = new ConcurrentHashMap<>();
-  private final WalFiles.Factory walFiles;
   private final ScheduledExecutorService committer;
   private final ExecutorService mergeExecutor;
   /** Applies the parts of an upsert batch beside the calling thread; null with one writer thread. */
@@ -155,7 +154,6 @@ public final class LuceneVectorStore implements VectorStore {
   LuceneVectorStore(Path root, Settings settings, WalFiles.Factory walFiles) {
     this.root = root;
     this.settings = settings;
-    this.walFiles = walFiles;
     this.mergeExecutor = settings.mergeWorkers() > 1 ? Executors.newFixedThreadPool(settings.mergeWorkers(), r -> {
       Thread t = new Thread(r, "kagami-index-merge");
       t.setDaemon(true);
@@ -428,7 +426,7 @@ public final class LuceneVectorStore implements VectorStore {
       commit(c);
     } catch (IOException | RuntimeException e) {
       // the log still holds the writes; the next commit retries
-      org.jboss.logging.Logger.getLogger(LuceneVectorStore.class).warnf("commit of collection %s failed: %s", c.name,
+      LOG.warnf("commit of collection %s failed: %s", c.name,
           e.getMessage());
     }
   }
@@ -549,9 +547,7 @@ public final class LuceneVectorStore implements VectorStore {
     try {
       IndexSearcher s = searcher(c);
       try {
-        if (!filter.clauses().isEmpty()) {
-          VectorStoreChecks.checkFilter(filter, LuceneDocuments.fieldKinds(s.getIndexReader()));
-        }
+        VectorStoreChecks.checkFilter(filter, fields -> LuceneDocuments.fieldKinds(s.getIndexReader()));
         Query fq = LuceneDocuments.filterQuery(filter);
         // Explore more candidates than asked for (as Elasticsearch's num_candidates), then keep the best k:
         // recall rises at a small cost.
@@ -607,12 +603,7 @@ public final class LuceneVectorStore implements VectorStore {
       }
     }
     collections.clear();
-    if (mergeExecutor != null) {
-      mergeExecutor.shutdownNow();
-    }
-    if (writeExecutor != null) {
-      writeExecutor.shutdownNow();
-    }
+    stopPools();
   }
 
   @Override
@@ -646,11 +637,15 @@ public final class LuceneVectorStore implements VectorStore {
         c.wal.close();
         c.directory.close();
       } catch (IOException e) {
-        org.jboss.logging.Logger.getLogger(LuceneVectorStore.class).warnf("closing collection %s: %s", c.name,
-            e.getMessage());
+        LOG.warnf("closing collection %s: %s", c.name, e.getMessage());
       }
     }
     collections.clear();
+    stopPools();
+  }
+
+  /** Stops the merge and write pools (after the collections are closed or dropped). */
+  private void stopPools() {
     if (mergeExecutor != null) {
       mergeExecutor.shutdownNow();
     }

@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
 public final class VectorStoreChecks {
 
   static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,100}");
-  public static final Pattern FIELD = Pattern.compile("[A-Za-z0-9_.-]{1,100}");
+  static final Pattern FIELD = Pattern.compile("[A-Za-z0-9_.-]{1,100}");
 
   private VectorStoreChecks() {}
 
@@ -133,18 +133,30 @@ public final class VectorStoreChecks {
    * A search filter against the metadata kinds the collection holds ({@code kinds}: field name to the kinds
    * its values have, over all items): equality and set clauses need a text field, ranges a number field; a
    * field no item has, an empty set and an empty range are refused, since they could only ever match nothing.
+   * The clauses' own shape (field names, empty sets and ranges) is checked first, so {@code kindsOf} (asked
+   * for the kinds of the filtered fields; it may cost a request to the store) only ever sees valid names.
    */
-  public static void checkFilter(Filter filter, Map<String, Set<FieldValue.Kind>> kinds) {
+  public static void checkFilter(Filter filter,
+      java.util.function.Function<Set<String>, Map<String, Set<FieldValue.Kind>>> kindsOf) {
+    if (filter.clauses().isEmpty()) {
+      return;
+    }
+    Set<String> fields = new java.util.LinkedHashSet<>();
     for (Filter.Clause c : filter.clauses()) {
       String f = c.field();
       checkFieldName(f);
-      FieldValue.Kind wanted = c instanceof Filter.Range ? FieldValue.Kind.NUMBER : FieldValue.Kind.TEXT;
       if (c instanceof Filter.In in && in.values().isEmpty()) {
         throw new InvalidInput("filter on '" + f + "': the set of values is empty");
       }
       if (c instanceof Filter.Range r && (Double.isNaN(r.min()) || Double.isNaN(r.max()) || r.min() > r.max())) {
         throw new InvalidInput("range on '" + f + "' is empty or NaN: [" + r.min() + ", " + r.max() + "]");
       }
+      fields.add(f);
+    }
+    Map<String, Set<FieldValue.Kind>> kinds = kindsOf.apply(fields);
+    for (Filter.Clause c : filter.clauses()) {
+      String f = c.field();
+      FieldValue.Kind wanted = c instanceof Filter.Range ? FieldValue.Kind.NUMBER : FieldValue.Kind.TEXT;
       Set<FieldValue.Kind> has = kinds.getOrDefault(f, Set.of());
       if (has.isEmpty()) {
         throw new InvalidInput("filter on '" + f + "': no item of the collection has a metadata field '" + f + "'");

@@ -70,7 +70,7 @@ public class IndexResources {
       return CompletableFuture.supplyAsync(work, pool);
     } catch (RejectedExecutionException e) {
       if (pool.isShutdown()) {
-        throw new dev.kagami.error.KagamiException.ShuttingDown("the server is shutting down; retry on another replica");
+        throw new dev.kagami.error.KagamiException.ShuttingDown();
       }
       throw new Overloaded("index queue is full; retry with backoff");
     }

@@ -32,7 +32,7 @@ public class JobExecutor {
       pool.execute(job);
     } catch (RejectedExecutionException e) {
       if (pool.isShutdown()) {
-        throw new dev.kagami.error.KagamiException.ShuttingDown("the server is shutting down; retry on another replica");
+        throw new dev.kagami.error.KagamiException.ShuttingDown();
       }
       throw new Overloaded("too many imports and evaluations queued; retry later");
     }

@@ -10,8 +10,8 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
 import java.io.InputStream;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
 import org.jboss.logging.Logger;
 
 /**
@@ -34,15 +34,15 @@ final class RequestDecoding {
 
   static ServerServiceDefinition guard(ServerServiceDefinition def) {
     ServiceDescriptor old = def.getServiceDescriptor();
-    Map<String, ServerMethodDefinition<Object, ?>> methods = new HashMap<>();
+    List<ServerMethodDefinition<Object, ?>> methods = new ArrayList<>();
     ServiceDescriptor.Builder sd = ServiceDescriptor.newBuilder(old.getName()).setSchemaDescriptor(old.getSchemaDescriptor());
     for (ServerMethodDefinition<?, ?> m : def.getMethods()) {
       ServerMethodDefinition<Object, ?> guarded = guard(m);
       sd.addMethod(guarded.getMethodDescriptor());
-      methods.put(m.getMethodDescriptor().getFullMethodName(), guarded);
+      methods.add(guarded);
     }
     ServerServiceDefinition.Builder b = ServerServiceDefinition.builder(sd.build());
-    methods.values().forEach(b::addMethod);
+    methods.forEach(b::addMethod);
     return b.build();
   }
 

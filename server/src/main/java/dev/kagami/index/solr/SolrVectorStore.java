@@ -568,15 +568,9 @@ public final class SolrVectorStore implements VectorStore {
     if (c instanceof Filter.Equals e) {
       return "s." + e.field() + ":" + ClientUtils.escapeQueryChars(e.value());
     } else if (c instanceof Filter.In in) {
-      if (in.values().isEmpty()) {
-        return "-*:*";
-      }
       return "s." + in.field() + ":(" + in.values().stream().sorted().map(ClientUtils::escapeQueryChars)
           .collect(Collectors.joining(" OR ")) + ")";
     } else if (c instanceof Filter.Range r) {
-      if (Double.isNaN(r.min()) || Double.isNaN(r.max()) || r.min() > r.max()) {
-        throw new InvalidInput("range on '" + r.field() + "' is empty or NaN: [" + r.min() + ", " + r.max() + "]");
-      }
       return "n." + r.field() + ":[" + bound(r.min()) + " TO " + bound(r.max()) + "]";
     }
     throw new InvalidInput("unknown filter clause " + c);
@@ -598,9 +592,7 @@ public final class SolrVectorStore implements VectorStore {
       vec.append(i == 0 ? "" : ",").append(query[i]);
     }
     vec.append(']');
-    if (!filter.clauses().isEmpty()) {
-      VectorStoreChecks.checkFilter(filter, fieldKinds(m.name(), filter));
-    }
+    VectorStoreChecks.checkFilter(filter, fields -> fieldKinds(m.name(), List.copyOf(fields)));
     int candidates = Math.min(10_000, Math.max(k, settings.searchCandidates()));
     SolrQuery q = new SolrQuery("{!knn f=vector topK=" + candidates + "}" + vec).setRows(k)
         .setFields("id", "score", "img", "s.*", "n.*");
@@ -623,14 +615,10 @@ public final class SolrVectorStore implements VectorStore {
    * The kinds of value the filtered fields hold over the whole collection (every shard): one request that
    * counts, per field, the items with a text and with a number value.
    */
-  private Map<String, java.util.Set<FieldValue.Kind>> fieldKinds(String collection, Filter filter) {
-    List<String> fields = filter.clauses().stream().map(Filter.Clause::field).distinct().toList();
+  private Map<String, java.util.Set<FieldValue.Kind>> fieldKinds(String collection, List<String> fields) {
     SolrQuery q = new SolrQuery("kind:item").setRows(0).setFacet(true).setFacetMinCount(0);
     for (int i = 0; i < fields.size(); i++) {
-      String f = fields.get(i);
-      if (!VectorStoreChecks.FIELD.matcher(f).matches()) {
-        throw new InvalidInput("metadata field names must be 1-100 letters, digits, '.', '_' or '-': '" + f + "'");
-      }
+      String f = fields.get(i); // a valid field name: VectorStoreChecks.checkFilter checked it first
       q.addFacetQuery("{!key=t" + i + "}s." + f + ":*");
       q.addFacetQuery("{!key=n" + i + "}n." + f + ":[* TO *]");
     }
