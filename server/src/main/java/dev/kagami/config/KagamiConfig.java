@@ -131,7 +131,45 @@ public interface KagamiConfig {
      * {@code postgresql} profile, see application.properties).
      */
     @WithDefault("h2")
-    String database();
+    Database database();
+  }
+
+  /** The database that holds Kagami's tables. */
+  enum Database {
+    H2,
+    POSTGRESQL
+  }
+
+  Jobs jobs();
+
+  /**
+   * Long jobs (dataset imports, evaluations, re-indexing): each kind has its own workers and a bounded
+   * queue; a job beyond the queue is refused with RESOURCE_EXHAUSTED. Fine-tuning runs have their own
+   * thread ({@code kagami.finetune}).
+   */
+  interface Jobs {
+    /** Dataset imports that run at once. */
+    @WithDefault("1")
+    int importWorkers();
+
+    /**
+     * Evaluations that run at once (one by default: an evaluation uses every core, and one model's
+     * embedding cache has one writer).
+     */
+    @WithDefault("1")
+    int evaluationWorkers();
+
+    /** Re-index jobs that run at once. */
+    @WithDefault("1")
+    int reindexWorkers();
+
+    /** Jobs of one kind that may wait for a worker; beyond this, RESOURCE_EXHAUSTED. */
+    @WithDefault("16")
+    int queueCapacity();
+
+    /** How often a running job's progress is written to the database (watchers get every update). */
+    @WithDefault("1s")
+    Duration progressInterval();
   }
 
   /** Evaluation runs. */
@@ -139,10 +177,6 @@ public interface KagamiConfig {
     /** Folder of the embedding caches, one file per model version. */
     @WithDefault("data/cache/embeddings")
     Path embeddingCache();
-
-    /** Evaluations and imports that may wait for the one job thread; beyond this, RESOURCE_EXHAUSTED. */
-    @WithDefault("16")
-    int queuedJobs();
   }
 
   /** Which model package to serve and how. */

@@ -107,7 +107,7 @@ public final class DatasetRepository {
         throw e;
       }
     } catch (SQLException | JsonProcessingException e) {
-      throw new IllegalStateException("cannot store dataset " + d.name() + ": " + e.getMessage(), e);
+      throw Sql.failure("store dataset " + d.name(), e);
     }
     return new StoredDataset(id, now, d, spec, splits);
   }
@@ -171,7 +171,7 @@ public final class DatasetRepository {
       }
       return Optional.of(new StoredDataset(id, created, Dataset.of(name, source, items, skipped), spec, splits));
     } catch (SQLException | JsonProcessingException e) {
-      throw new IllegalStateException("cannot read dataset " + name + ": " + e.getMessage(), e);
+      throw Sql.failure("read dataset " + name, e);
     }
   }
 
@@ -187,7 +187,7 @@ public final class DatasetRepository {
       }
       return out;
     } catch (SQLException | JsonProcessingException e) {
-      throw new IllegalStateException("cannot list datasets: " + e.getMessage(), e);
+      throw Sql.failure("list datasets", e);
     }
   }
 
@@ -196,7 +196,7 @@ public final class DatasetRepository {
       ps.setString(1, name);
       return ps.executeUpdate() > 0;
     } catch (SQLException e) {
-      throw new IllegalStateException("cannot delete dataset " + name + ": " + e.getMessage(), e);
+      throw Sql.failure("delete dataset " + name, e);
     }
   }
 }

@@ -19,17 +19,17 @@ public class Persistence {
   private final DatasetRepository datasets;
   private final ReportRepository reports;
   private final RunRepository runs;
+  private final JobRepository jobs;
 
   public Persistence(KagamiConfig config, @Any InjectableInstance<AgroalDataSource> dataSources) {
-    String db = config.persistence().database();
-    AgroalDataSource ds = switch (db) {
-      case "h2" -> dataSources.select(Default.Literal.INSTANCE).get();
-      case "postgresql" -> dataSources.select(new io.quarkus.agroal.DataSource.DataSourceLiteral("postgresql")).get();
-      default -> throw new IllegalArgumentException("kagami.persistence.database must be h2 or postgresql, is '" + db + "'");
+    AgroalDataSource ds = switch (config.persistence().database()) {
+      case H2 -> dataSources.select(Default.Literal.INSTANCE).get();
+      case POSTGRESQL -> dataSources.select(new io.quarkus.agroal.DataSource.DataSourceLiteral("postgresql")).get();
     };
     this.datasets = new DatasetRepository(ds, new ImageRefResolver());
     this.reports = new ReportRepository(ds);
     this.runs = new RunRepository(ds);
+    this.jobs = new JobRepository(ds);
   }
 
   @Produces
@@ -45,5 +45,10 @@ public class Persistence {
   @Produces
   public RunRepository runs() {
     return runs;
+  }
+
+  @Produces
+  public JobRepository jobs() {
+    return jobs;
   }
 }

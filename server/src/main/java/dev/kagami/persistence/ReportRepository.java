@@ -35,7 +35,7 @@ public final class ReportRepository {
       ps.setString(6, codec.toJson(r));
       ps.executeUpdate();
     } catch (SQLException | IOException e) {
-      throw new IllegalStateException("cannot store report " + r.id() + ": " + e.getMessage(), e);
+      throw Sql.failure("store report " + r.id(), e);
     }
   }
 
@@ -47,7 +47,7 @@ public final class ReportRepository {
         return rs.next() ? Optional.of(codec.fromJson(rs.getString(1))) : Optional.empty();
       }
     } catch (SQLException | IOException e) {
-      throw new IllegalStateException("cannot read report " + id + ": " + e.getMessage(), e);
+      throw Sql.failure("read report " + id, e);
     }
   }
 
@@ -78,7 +78,7 @@ public final class ReportRepository {
       }
       return out;
     } catch (SQLException | IOException e) {
-      throw new IllegalStateException("cannot list reports: " + e.getMessage(), e);
+      throw Sql.failure("list reports", e);
     }
   }
 }

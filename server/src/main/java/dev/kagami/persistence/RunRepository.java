@@ -51,7 +51,7 @@ public final class RunRepository {
       bindChanging(ps, FIXED.size() + 1, r);
       ps.executeUpdate();
     } catch (SQLException | JsonProcessingException e) {
-      throw new IllegalStateException("cannot store run " + r.id() + ": " + e.getMessage(), e);
+      throw Sql.failure("store run " + r.id(), e);
     }
   }
 
@@ -62,10 +62,10 @@ public final class RunRepository {
       bindChanging(ps, 1, r);
       ps.setString(CHANGING.size() + 1, r.id());
       if (ps.executeUpdate() != 1) {
-        throw new IllegalStateException("no run " + r.id());
+        throw new dev.kagami.error.KagamiException.NotFound("no run " + r.id());
       }
     } catch (SQLException | JsonProcessingException e) {
-      throw new IllegalStateException("cannot update run " + r.id() + ": " + e.getMessage(), e);
+      throw Sql.failure("update run " + r.id(), e);
     }
   }
 
@@ -73,7 +73,7 @@ public final class RunRepository {
   private void bindChanging(PreparedStatement ps, int first, StoredRun r) throws SQLException, JsonProcessingException {
     int i = first;
     ps.setTimestamp(i++, Timestamp.from(r.updatedAt()));
-    ps.setString(i++, r.state());
+    ps.setString(i++, r.state().name());
     ps.setString(i++, r.stage());
     ps.setInt(i++, r.step());
     ps.setInt(i++, r.totalSteps());
@@ -103,7 +103,7 @@ public final class RunRepository {
       ps.setBoolean(8, p.best());
       ps.executeUpdate();
     } catch (SQLException | JsonProcessingException e) {
-      throw new IllegalStateException("cannot store the history of run " + runId + ": " + e.getMessage(), e);
+      throw Sql.failure("store the history of run " + runId, e);
     }
   }
 
@@ -133,7 +133,7 @@ public final class RunRepository {
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           String id = rs.getString(1);
-          out.add(new StoredRun(id, rs.getTimestamp(2).toInstant(), rs.getTimestamp(3).toInstant(), rs.getString(4),
+          out.add(new StoredRun(id, rs.getTimestamp(2).toInstant(), rs.getTimestamp(3).toInstant(), dev.kagami.job.JobState.valueOf(rs.getString(4)),
               rs.getString(5), rs.getLong(6), rs.getString(7), rs.getString(8), rs.getString(9), rs.getInt(10),
               rs.getInt(11), rs.getString(12), rs.getString(13), rs.getString(14), rs.getString(15),
               json.readValue(rs.getString(16), DOUBLES), history ? history(c, id) : List.of()));
@@ -141,7 +141,7 @@ public final class RunRepository {
       }
       return out;
     } catch (SQLException | JsonProcessingException e) {
-      throw new IllegalStateException("cannot read runs: " + e.getMessage(), e);
+      throw Sql.failure("read runs", e);
     }
   }
 

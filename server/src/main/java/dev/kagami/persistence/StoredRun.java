@@ -8,7 +8,7 @@ import java.util.Map;
  * A fine-tuning run as stored: its configuration (JSON, owned by the training layer), state, progress,
  * outcome and the history of its validations.
  */
-public record StoredRun(String id, Instant createdAt, Instant updatedAt, String state, String config, long seed,
+public record StoredRun(String id, Instant createdAt, Instant updatedAt, dev.kagami.job.JobState state, String config, long seed,
     String dataset, String baseModel, String stage, int step, int totalSteps, String resultModel, String baseReportId,
     String tunedReportId, String error, Map<String, Double> timings, List<Point> history) {
 

@@ -14,6 +14,7 @@ import dev.kagami.error.KagamiException.NotFound;
 import dev.kagami.error.KagamiException.Overloaded;
 import dev.kagami.evaluation.Evaluator;
 import dev.kagami.finetune.ImageTuner;
+import dev.kagami.job.JobState;
 import dev.kagami.model.ModelPackage;
 import dev.kagami.model.ModelPackageReader;
 import dev.kagami.persistence.DatasetRepository;
@@ -53,11 +54,6 @@ public class RunManager {
 
   private static final Logger LOG = Logger.getLogger(RunManager.class);
 
-  public static final String QUEUED = "QUEUED";
-  public static final String RUNNING = "RUNNING";
-  public static final String SUCCEEDED = "SUCCEEDED";
-  public static final String FAILED = "FAILED";
-  public static final String CANCELLED = "CANCELLED";
 
   /** What watchers of a run receive. */
   public sealed interface Update {
@@ -108,7 +104,7 @@ public class RunManager {
         submit(a);
       } catch (RejectedExecutionException e) {
         active.remove(r.id());
-        finish(a, FAILED, "not resumed at start-up: the run queue is full", null);
+        finish(a, JobState.FAILED, "not resumed at start-up: the run queue is full", null);
       }
     }
   }
@@ -133,7 +129,7 @@ public class RunManager {
       throw new Overloaded("too many fine-tuning runs queued; retry later");
     }
     Instant now = Instant.now();
-    StoredRun r = new StoredRun(id, now, now, QUEUED, toJson(spec), spec.seed(), spec.dataset(), base.id(), "queued", 0, 0, null,
+    StoredRun r = new StoredRun(id, now, now, JobState.QUEUED, toJson(spec), spec.seed(), spec.dataset(), base.id(), "queued", 0, 0, null,
         null, null, null, Map.of(), List.of());
     runs.create(r);
     Active a = new Active(r);
@@ -142,7 +138,7 @@ public class RunManager {
       submit(a);
     } catch (RejectedExecutionException e) {
       active.remove(id);
-      finish(a, FAILED, "the run queue is full", null);
+      finish(a, JobState.FAILED, "the run queue is full", null);
       throw new Overloaded("too many fine-tuning runs queued; retry later");
     }
     return r;
@@ -212,7 +208,7 @@ public class RunManager {
     a.cancelled = true;
     if (pool.remove(a.task)) { // not started yet
       active.remove(id);
-      finish(a, CANCELLED, "cancelled before it started", null);
+      finish(a, JobState.CANCELLED, "cancelled before it started", null);
     }
     return get(id);
   }
@@ -231,14 +227,14 @@ public class RunManager {
     return a.subscribe(watcher);
   }
 
-  public static boolean isEnded(String state) {
-    return SUCCEEDED.equals(state) || FAILED.equals(state) || CANCELLED.equals(state);
+  public static boolean isEnded(JobState state) {
+    return state.ended();
   }
 
   private void execute(Active a) {
     if (a.cancelled) {
       active.remove(a.id);
-      finish(a, CANCELLED, "cancelled before it started", null);
+      finish(a, JobState.CANCELLED, "cancelled before it started", null);
       return;
     }
     a.task = null;
@@ -247,26 +243,26 @@ public class RunManager {
       StoredDataset d = datasets.find(spec.dataset())
           .orElseThrow(() -> new NotFound("dataset '" + spec.dataset() + "' was deleted"));
       ModelPackage base = basePackage(spec);
-      a.update(r -> with(r, RUNNING, r.stage(), r.step(), r.totalSteps()), true);
+      a.update(r -> with(r, JobState.RUNNING, r.stage(), r.step(), r.totalSteps()), true);
       Path runDir = config.finetune().runs().resolve(a.id);
       FineTuneRunner runner = new FineTuneRunner(decoder, config.model().repository().toAbsolutePath());
       FineTuneRunner.Result res = runner.run(spec, base, d.dataset(), d.splits(), runDir, new Listener(a), () -> a.cancelled || shuttingDown,
           Optional.of((name, version) -> evaluations.evaluate(models.load(name, version), d, Split.TEST,
               Evaluator.Options.defaults(), ImportProgress.NONE)));
-      finish(a, SUCCEEDED, null, res);
+      finish(a, JobState.SUCCEEDED, null, res);
     } catch (Cancelled e) {
-      finish(a, CANCELLED, e.getMessage(), null);
+      finish(a, JobState.CANCELLED, e.getMessage(), null);
     } catch (KagamiException e) {
-      finish(a, FAILED, e.getMessage(), null);
+      finish(a, JobState.FAILED, e.getMessage(), null);
     } catch (RuntimeException | JsonProcessingException | Error e) {
       LOG.errorf(e, "fine-tuning run %s failed", a.id);
-      finish(a, FAILED, e.getClass().getSimpleName() + ": " + e.getMessage(), null);
+      finish(a, JobState.FAILED, e.getClass().getSimpleName() + ": " + e.getMessage(), null);
     } finally {
       active.remove(a.id);
     }
   }
 
-  private void finish(Active a, String state, String error, FineTuneRunner.Result res) {
+  private void finish(Active a, JobState state, String error, FineTuneRunner.Result res) {
     a.update(r -> new StoredRun(r.id(), r.createdAt(), Instant.now(), state, r.config(), r.seed(), r.dataset(), r.baseModel(),
         res != null ? "done" : r.stage(), r.step(), r.totalSteps(), res != null ? res.resultModel() : null,
         res != null ? res.base().map(x -> x.id()).orElse(null) : null,
@@ -274,7 +270,7 @@ public class RunManager {
         res != null ? res.timings() : r.timings(), List.of()), true);
   }
 
-  private static StoredRun with(StoredRun r, String state, String stage, int step, int total) {
+  private static StoredRun with(StoredRun r, JobState state, String stage, int step, int total) {
     return new StoredRun(r.id(), r.createdAt(), Instant.now(), state, r.config(), r.seed(), r.dataset(), r.baseModel(), stage,
         step, total, r.resultModel(), r.baseReportId(), r.tunedReportId(), r.error(), r.timings(), List.of());
   }
@@ -301,7 +297,7 @@ public class RunManager {
     public void stage(String stage, int totalSteps) {
       stageStart = System.nanoTime();
       firstStep = -1;
-      a.update(r -> with(r, RUNNING, stage, 0, totalSteps), true);
+      a.update(r -> with(r, JobState.RUNNING, stage, 0, totalSteps), true);
     }
 
     @Override
@@ -310,7 +306,7 @@ public class RunManager {
         firstStep = s.step() - 1; // a resumed stage starts past 0
       }
       double perStep = (System.nanoTime() - stageStart) / 1e9 / (s.step() - firstStep);
-      a.update(r -> with(r, RUNNING, stage, s.step(), s.totalSteps()), false);
+      a.update(r -> with(r, JobState.RUNNING, stage, s.step(), s.totalSteps()), false);
       a.publish(new Update.Progress(stage, s, perStep * (s.totalSteps() - s.step())));
     }
 

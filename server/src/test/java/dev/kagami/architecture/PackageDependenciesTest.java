@@ -24,6 +24,8 @@ class PackageDependenciesTest {
   static final Map<String, Set<String>> ALLOWED = Map.ofEntries(
       Map.entry("error", Set.of()),
       Map.entry("config", Set.of()),
+      Map.entry("concurrent", Set.of()),
+      Map.entry("job", Set.of("error")),
       Map.entry("model", Set.of("error")),
       Map.entry("preprocess", Set.of("model", "error")),
       Map.entry("engine", Set.of("engine.djl", "model", "error")),
@@ -31,12 +33,17 @@ class PackageDependenciesTest {
       Map.entry("embedding", Set.of("engine", "preprocess", "model", "error", "config")),
       Map.entry("dataset", Set.of("preprocess", "error")),
       Map.entry("evaluation", Set.of("dataset", "embedding", "engine", "preprocess", "model", "error")),
-      Map.entry("persistence", Set.of("dataset", "evaluation", "error", "config")),
+      Map.entry("persistence", Set.of("dataset", "evaluation", "job", "error", "config")),
       Map.entry("index", Set.of("error")),
       Map.entry("index.solr", Set.of("index", "error")),
       Map.entry("finetune", Set.of("finetune.onnx", "embedding", "engine", "model", "preprocess", "error")),
-      Map.entry("training", Set.of("finetune", "dataset", "evaluation", "embedding", "engine", "model", "preprocess", "persistence", "error", "config")),
-      Map.entry("api.grpc", Set.of("training", "embedding", "evaluation", "dataset", "persistence", "preprocess", "index", "index.solr", "error", "config")));
+      Map.entry("training", Set.of("finetune", "dataset", "evaluation", "embedding", "engine", "model", "preprocess", "persistence", "job", "error", "config")),
+      Map.entry("app", Set.of("training", "finetune", "embedding", "evaluation", "dataset", "persistence", "preprocess", "index",
+          "index.solr", "model", "job", "concurrent", "error", "config")),
+      Map.entry("api.grpc", Set.of("app", "training", "embedding", "evaluation", "dataset", "persistence", "preprocess", "index",
+          "model", "job", "error", "config")),
+      Map.entry("api.rest", Set.of("app", "training", "embedding", "evaluation", "dataset", "persistence", "index", "model",
+          "job", "error", "config")));
 
   static final Pattern REF = Pattern.compile("dev\\.kagami\\.([a-z]+(?:\\.[a-z]+)*)\\.[A-Z]");
 

@@ -30,6 +30,7 @@ abstract class RepositoryContract {
   DatasetRepository datasets;
   ReportRepository reports;
   RunRepository runs;
+  JobRepository jobs;
 
   @BeforeEach
   void migrateFresh() {
@@ -39,6 +40,44 @@ abstract class RepositoryContract {
     datasets = new DatasetRepository(dataSource(), new ImageRefResolver());
     reports = new ReportRepository(dataSource());
     runs = new RunRepository(dataSource());
+    jobs = new JobRepository(dataSource());
+  }
+
+  static dev.kagami.job.Job job(String id, dev.kagami.job.JobKind kind, String created) {
+    Instant t = Instant.parse(created);
+    return new dev.kagami.job.Job(new dev.kagami.job.JobId(id), kind, dev.kagami.job.JobState.QUEUED, t, t,
+        "{\"name\":\"ünï\"}", dev.kagami.job.JobProgress.QUEUED, null, null);
+  }
+
+  @Test
+  void jobs_round_trip_filter_by_kind_and_state_and_unfinished_ones_are_found() {
+    jobs.create(job("j1", dev.kagami.job.JobKind.IMPORT_DATASET, "2026-11-01T10:00:00Z"));
+    jobs.create(job("j2", dev.kagami.job.JobKind.EVALUATION, "2026-11-02T10:00:00Z"));
+    jobs.create(job("j3", dev.kagami.job.JobKind.EVALUATION, "2026-11-03T10:00:00Z"));
+    dev.kagami.job.Job j2 = jobs.find(new dev.kagami.job.JobId("j2")).orElseThrow();
+    assertThat(j2).isEqualTo(job("j2", dev.kagami.job.JobKind.EVALUATION, "2026-11-02T10:00:00Z"));
+    Instant later = Instant.parse("2026-11-02T10:05:00Z");
+    dev.kagami.job.Job running = j2.withState(dev.kagami.job.JobState.RUNNING, later)
+        .withProgress(new dev.kagami.job.JobProgress("embedding images", 10, 40, 12.5), later);
+    jobs.update(running);
+    assertThat(jobs.find(running.id())).contains(running);
+    dev.kagami.job.Job failed = running.ended(dev.kagami.job.JobState.FAILED, null,
+        new dev.kagami.error.Failure(dev.kagami.error.ErrorKind.UNAVAILABLE, "x".repeat(5000)), later.plusSeconds(1));
+    jobs.update(failed);
+    dev.kagami.job.Job read = jobs.find(failed.id()).orElseThrow();
+    assertThat(read.failure().kind()).isEqualTo(dev.kagami.error.ErrorKind.UNAVAILABLE);
+    assertThat(read.failure().message()).hasSize(4000).endsWith("...");
+    dev.kagami.job.Job done = jobs.find(new dev.kagami.job.JobId("j3")).orElseThrow()
+        .ended(dev.kagami.job.JobState.SUCCEEDED, "{\"reportId\":\"r\"}", null, later);
+    jobs.update(done);
+    assertThat(jobs.find(done.id()).orElseThrow().result()).isEqualTo("{\"reportId\":\"r\"}");
+
+    assertThat(jobs.list(null, null, 10)).extracting(j -> j.id().value()).containsExactly("j3", "j2", "j1");
+    assertThat(jobs.list(dev.kagami.job.JobKind.EVALUATION, null, 10)).extracting(j -> j.id().value()).containsExactly("j3", "j2");
+    assertThat(jobs.list(null, dev.kagami.job.JobState.FAILED, 10)).extracting(j -> j.id().value()).containsExactly("j2");
+    assertThat(jobs.list(null, null, 1)).hasSize(1);
+    assertThat(jobs.unfinished()).extracting(j -> j.id().value()).containsExactly("j1");
+    assertThat(jobs.find(new dev.kagami.job.JobId("nope"))).isEmpty();
   }
 
   static Dataset sample(String name, int n, String longLabelAt) {
@@ -108,7 +147,7 @@ abstract class RepositoryContract {
 
   static StoredRun run(String id, String created, String state) {
     Instant t = Instant.parse(created);
-    return new StoredRun(id, t, t, state, "{\"method\":\"MCIP\"}", 42, "shop", "m/1", "queued", 0, 0, null, null, null, null,
+    return new StoredRun(id, t, t, dev.kagami.job.JobState.valueOf(state), "{\"method\":\"MCIP\"}", 42, "shop", "m/1", "queued", 0, 0, null, null, null, null,
         Map.of(), List.of());
   }
 
@@ -118,13 +157,13 @@ abstract class RepositoryContract {
     runs.create(run("b", "2026-11-02T10:00:00Z", "QUEUED"));
     runs.create(run("c", "2026-11-03T10:00:00Z", "QUEUED"));
     StoredRun b = runs.get("b").orElseThrow();
-    StoredRun running = new StoredRun("b", b.createdAt(), Instant.parse("2026-11-02T11:00:00Z"), "RUNNING", b.config(), 42, "shop",
+    StoredRun running = new StoredRun("b", b.createdAt(), Instant.parse("2026-11-02T11:00:00Z"), dev.kagami.job.JobState.RUNNING, b.config(), 42, "shop",
         "m/1", "image", 7, 40, null, null, null, null, Map.of("prepare", 1.5), List.of());
     runs.update(running);
     runs.addPoint("b", new StoredRun.Point(Instant.parse("2026-11-02T10:30:00Z"), "image", 0, null, Map.of("i2i_map", 0.25), true));
     runs.addPoint("b", new StoredRun.Point(Instant.parse("2026-11-02T10:40:00Z"), "image", 5, 1.25, Map.of("i2i_map", 0.5), true));
     StoredRun read = runs.get("b").orElseThrow();
-    assertThat(read.state()).isEqualTo("RUNNING");
+    assertThat(read.state()).isEqualTo(dev.kagami.job.JobState.RUNNING);
     assertThat(read.step()).isEqualTo(7);
     assertThat(read.totalSteps()).isEqualTo(40);
     assertThat(read.timings()).containsEntry("prepare", 1.5);
@@ -136,7 +175,7 @@ abstract class RepositoryContract {
     assertThat(runs.list(10)).extracting(StoredRun::id).containsExactly("c", "b", "a");
     assertThat(runs.unfinished()).extracting(StoredRun::id).containsExactlyInAnyOrder("b", "c");
     assertThat(runs.get("nope")).isEmpty();
-    StoredRun failed = new StoredRun("c", read.createdAt(), Instant.now(), "FAILED", read.config(), 42, "shop", "m/1", "image", 0,
+    StoredRun failed = new StoredRun("c", read.createdAt(), Instant.now(), dev.kagami.job.JobState.FAILED, read.config(), 42, "shop", "m/1", "image", 0,
         0, null, null, null, "x".repeat(5000), Map.of(), List.of());
     runs.update(failed);
     assertThat(runs.get("c").orElseThrow().error()).hasSize(4000);

@@ -91,7 +91,7 @@ class RunManagerResumeTest {
     assertThatThrownBy(() -> runner.run(spec, new ModelPackageReader().read(FineTuneProfile.REPOSITORY.resolve("tiny-clip/1")),
         d.dataset(), d.splits(), runDir, dying, () -> false, Optional.empty())).hasMessageContaining("process killed");
     Instant now = Instant.now();
-    runs.create(new StoredRun(id, now, now, RunManager.RUNNING, new ObjectMapper().writeValueAsString(spec), 7, "patterns-resume",
+    runs.create(new StoredRun(id, now, now, dev.kagami.job.JobState.RUNNING, new ObjectMapper().writeValueAsString(spec), 7, "patterns-resume",
         "tiny-clip/1", "image", 5, 8, null, null, null, null, Map.of(), List.of()));
 
     // start-up of the "next process"
@@ -105,7 +105,7 @@ class RunManagerResumeTest {
       }
     });
     StoredRun done = end.get(300, TimeUnit.SECONDS);
-    assertThat(done.state()).as(String.valueOf(done.error())).isEqualTo(RunManager.SUCCEEDED);
+    assertThat(done.state()).as(String.valueOf(done.error())).isEqualTo(dev.kagami.job.JobState.SUCCEEDED);
     assertThat(done.resultModel()).isEqualTo("tiny-clip/ft-resumed");
     assertThat(done.tunedReportId()).isNotNull();
     List<Integer> steps = seen.stream().filter(u -> u instanceof RunManager.Update.Progress)

@@ -8,26 +8,20 @@ import dev.kagami.api.v1.ImportDatasetRequest;
 import dev.kagami.api.v1.ListDatasetsRequest;
 import dev.kagami.api.v1.ListDatasetsResponse;
 import dev.kagami.api.v1.SkippedInput;
+import dev.kagami.app.DatasetService;
+import dev.kagami.app.ImportDatasetCommand;
+import dev.kagami.app.JobService;
 import dev.kagami.dataset.Dataset;
-import dev.kagami.dataset.DatasetImporter;
-import dev.kagami.dataset.ImportProgress;
 import dev.kagami.dataset.Split;
-import dev.kagami.dataset.Splits;
-import dev.kagami.dataset.Subsample;
-import dev.kagami.error.KagamiException.InvalidInput;
-import dev.kagami.error.KagamiException.NotFound;
-import dev.kagami.persistence.DatasetRepository;
+import dev.kagami.job.Job;
+import dev.kagami.job.JobState;
 import dev.kagami.persistence.StoredDataset;
-import dev.kagami.preprocess.ImageDecoder;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.common.annotation.Blocking;
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.concurrent.CancellationException;
 
-/** kagami.v1.DatasetService: imports run as jobs and stream their progress. */
+/** kagami.v1.DatasetService over {@link DatasetService}: imports run as durable jobs and stream their progress. */
 @GrpcService
 public class DatasetGrpcService implements DatasetServiceGrpc.AsyncService, io.grpc.BindableService {
 
@@ -37,82 +31,49 @@ public class DatasetGrpcService implements DatasetServiceGrpc.AsyncService, io.g
     return RequestDecoding.guard(DatasetServiceGrpc.bindService(this));
   }
 
-  private final DatasetRepository datasets;
-  private final JobExecutor jobs;
-  private final DatasetImporter importer;
+  private final DatasetService datasets;
+  private final JobService jobs;
 
-  public DatasetGrpcService(DatasetRepository datasets, JobExecutor jobs, ImageDecoder decoder,
-      dev.kagami.config.KagamiConfig config) {
+  public DatasetGrpcService(DatasetService datasets, JobService jobs) {
     this.datasets = datasets;
     this.jobs = jobs;
-    this.importer = new DatasetImporter(decoder,
-        dev.kagami.dataset.ImportRoots.of(config.dataset().importRoots()));
   }
 
   @Override
+  @Blocking // JDBC: the request is checked against the stored datasets before the job starts
   public void importDataset(ImportDatasetRequest req, StreamObserver<ImportDatasetProgress> out) {
-    ServerCallStreamObserver<ImportDatasetProgress> call = (ServerCallStreamObserver<ImportDatasetProgress>) out;
     try {
-      if (!req.getName().matches("[A-Za-z0-9._-]{1,200}")) {
-        throw new InvalidInput("dataset name must be 1-200 letters, digits, '.', '_' or '-': '" + req.getName() + "'");
-      }
-      if (req.getPath().isBlank()) {
-        throw new InvalidInput("path is required");
-      }
-      boolean defaults = req.getTrainFraction() == 0 && req.getValidationFraction() == 0 && req.getTestFraction() == 0;
-      Splits.Spec spec = new Splits.Spec(req.getClassDisjoint() ? "class-disjoint" : "stratified",
-          req.getSeed() == 0 ? 42 : req.getSeed(), defaults ? new Splits.Fractions(0.8, 0.1, 0.1)
-              : new Splits.Fractions(req.getTrainFraction(), req.getValidationFraction(), req.getTestFraction()));
-      jobs.submit(() -> runImport(req, spec, call));
+      Job job = datasets.startImport(command(req));
+      JobStreams.follow(jobs, job.id(), (ServerCallStreamObserver<ImportDatasetProgress>) out, j -> {
+        ImportDatasetProgress.Builder b = ImportDatasetProgress.newBuilder().setJobId(j.id().value())
+            .setStage(j.progress().stage()).setDone(j.progress().done()).setTotal(j.progress().total());
+        if (j.state() == JobState.SUCCEEDED) {
+          b.setStage("stored").setDataset(info(datasets.get(req.getName()), DatasetService.SKIPPED_SHOWN));
+        }
+        return b.build();
+      }, true);
     } catch (RuntimeException e) {
       out.onError(GrpcErrors.toStatus(e));
     }
   }
 
-  private void runImport(ImportDatasetRequest req, Splits.Spec spec, ServerCallStreamObserver<ImportDatasetProgress> call) {
-    try {
-      ImportProgress progress = (stage, done, total) -> {
-        if (call.isCancelled()) {
-          throw new CancellationException("import cancelled by the caller");
-        }
-        synchronized (call) {
-          call.onNext(ImportDatasetProgress.newBuilder().setStage(stage).setDone(done).setTotal(total).build());
-        }
-      };
-      Path path = Path.of(req.getPath());
-      Dataset d = switch (req.getKind()) {
-        case FOLDER -> importer.folder(path, req.getName(), progress);
-        case MANIFEST -> importer.manifest(path, req.getName(), progress);
-        case FASHION_MNIST -> importer.fashionMnist(path, req.getName(), req.getLimit(), progress);
-        case OPENCLIPART -> importer.openClipart(path, req.getClassDepth() == 0 ? 1 : req.getClassDepth(), req.getName(), progress);
-        default -> throw new InvalidInput("kind is required: FOLDER, MANIFEST, FASHION_MNIST or OPENCLIPART");
-      };
-      if (req.getLimit() > 0 && req.getKind() != dev.kagami.api.v1.DatasetSourceKind.FASHION_MNIST
-          && d.items().size() > req.getLimit()) {
-        d = Subsample.evenly(d, req.getLimit(), spec.seed());
-      }
-      if (d.items().isEmpty()) {
-        throw new InvalidInput("no usable images in " + req.getPath() + " (" + d.skipped().size() + " inputs skipped)");
-      }
-      StoredDataset stored = datasets.save(d, spec);
-      synchronized (call) {
-        call.onNext(ImportDatasetProgress.newBuilder().setStage("stored").setDone(d.items().size()).setTotal(d.items().size())
-            .setDataset(info(stored, 100)).build());
-        call.onCompleted();
-      }
-    } catch (IOException e) {
-      fail(call, new InvalidInput("cannot read " + req.getPath() + ": " + e.getMessage(), e));
-    } catch (RuntimeException e) {
-      fail(call, e);
-    }
+  /** Proto's zero values mean "not given": the application layer fills in its defaults. */
+  private static ImportDatasetCommand command(ImportDatasetRequest r) {
+    boolean noFractions = r.getTrainFraction() == 0 && r.getValidationFraction() == 0 && r.getTestFraction() == 0;
+    return new ImportDatasetCommand(r.getName(), source(r.getKind()), r.getPath(),
+        r.getClassDepth() == 0 ? null : r.getClassDepth(), r.getLimit() == 0 ? null : r.getLimit(),
+        r.getSeed() == 0 ? null : r.getSeed(), noFractions ? null : r.getTrainFraction(),
+        noFractions ? null : r.getValidationFraction(), noFractions ? null : r.getTestFraction(), r.getClassDisjoint());
   }
 
-  private static void fail(ServerCallStreamObserver<ImportDatasetProgress> call, Throwable e) {
-    if (!call.isCancelled()) {
-      synchronized (call) {
-        call.onError(GrpcErrors.toStatus(e));
-      }
-    }
+  private static ImportDatasetCommand.Source source(dev.kagami.api.v1.DatasetSourceKind k) {
+    return switch (k) {
+      case FOLDER -> ImportDatasetCommand.Source.FOLDER;
+      case MANIFEST -> ImportDatasetCommand.Source.MANIFEST;
+      case FASHION_MNIST -> ImportDatasetCommand.Source.FASHION_MNIST;
+      case OPENCLIPART -> ImportDatasetCommand.Source.OPENCLIPART;
+      default -> null;
+    };
   }
 
   static DatasetInfo info(StoredDataset s, int maxSkipped) {
@@ -131,7 +92,7 @@ public class DatasetGrpcService implements DatasetServiceGrpc.AsyncService, io.g
   public void listDatasets(ListDatasetsRequest req, StreamObserver<ListDatasetsResponse> out) {
     Replies.now(out, () -> {
       ListDatasetsResponse.Builder b = ListDatasetsResponse.newBuilder();
-      for (DatasetRepository.Summary s : datasets.list()) {
+      for (dev.kagami.persistence.DatasetRepository.Summary s : datasets.list()) {
         b.addDatasets(DatasetInfo.newBuilder().setId(s.id()).setName(s.name()).setSource(s.source())
             .setCreatedAt(s.createdAt().toString()).setImages(s.items()).setSkippedTotal(s.skipped()));
       }
@@ -142,8 +103,6 @@ public class DatasetGrpcService implements DatasetServiceGrpc.AsyncService, io.g
   @Override
   @Blocking // JDBC: runs on a worker thread, never on the event loop
   public void getDataset(GetDatasetRequest req, StreamObserver<DatasetInfo> out) {
-    Replies.now(out, () -> info(datasets.find(req.getName())
-        .orElseThrow(() -> new NotFound("no dataset named '" + req.getName() + "'")),
-        req.getMaxSkipped() == 0 ? 100 : req.getMaxSkipped()));
+    Replies.now(out, () -> info(datasets.get(req.getName()), req.getMaxSkipped() == 0 ? DatasetService.SKIPPED_SHOWN : req.getMaxSkipped()));
   }
 }

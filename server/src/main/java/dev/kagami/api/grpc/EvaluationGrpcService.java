@@ -9,29 +9,23 @@ import dev.kagami.api.v1.Kpi;
 import dev.kagami.api.v1.ListReportsRequest;
 import dev.kagami.api.v1.ListReportsResponse;
 import dev.kagami.api.v1.Report;
-import dev.kagami.dataset.ImportProgress;
-import dev.kagami.dataset.Split;
-import dev.kagami.embedding.ModelRegistry;
-import dev.kagami.embedding.ModelRuntime;
+import dev.kagami.app.EvaluateCommand;
+import dev.kagami.app.EvaluationService;
+import dev.kagami.app.JobService;
 import dev.kagami.error.KagamiException.InvalidInput;
-import dev.kagami.error.KagamiException.NotFound;
-import dev.kagami.evaluation.EvaluationReport;
 import dev.kagami.evaluation.Evaluator;
-import dev.kagami.evaluation.PromptTemplates;
-import dev.kagami.evaluation.ReportComparison;
-import dev.kagami.persistence.DatasetRepository;
-import dev.kagami.persistence.ReportRepository;
-import dev.kagami.persistence.StoredDataset;
-import dev.kagami.training.Evaluations;
+import dev.kagami.job.Job;
+import dev.kagami.job.JobState;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.common.annotation.Blocking;
 import java.util.EnumSet;
-import java.util.Locale;
-import java.util.concurrent.CancellationException;
 
-/** kagami.v1.EvaluationService: evaluations run as jobs, stream progress, and are stored as reports. */
+/**
+ * kagami.v1.EvaluationService over {@link EvaluationService}: evaluations run as durable jobs, stream
+ * progress, and are stored as reports.
+ */
 @GrpcService
 public class EvaluationGrpcService implements EvaluationServiceGrpc.AsyncService, io.grpc.BindableService {
 
@@ -41,85 +35,46 @@ public class EvaluationGrpcService implements EvaluationServiceGrpc.AsyncService
     return RequestDecoding.guard(EvaluationServiceGrpc.bindService(this));
   }
 
-  private final ModelRegistry models;
-  private final DatasetRepository datasets;
-  private final ReportRepository reports;
-  private final JobExecutor jobs;
-  private final Evaluations evaluations;
+  private final EvaluationService evaluations;
+  private final JobService jobs;
 
-  public EvaluationGrpcService(ModelRegistry models, DatasetRepository datasets, ReportRepository reports, JobExecutor jobs,
-      Evaluations evaluations) {
-    this.models = models;
-    this.datasets = datasets;
-    this.reports = reports;
-    this.jobs = jobs;
+  public EvaluationGrpcService(EvaluationService evaluations, JobService jobs) {
     this.evaluations = evaluations;
+    this.jobs = jobs;
   }
 
   @Override
+  @Blocking // JDBC: the dataset is looked up before the job starts
   public void evaluate(EvaluateRequest req, StreamObserver<EvaluateProgress> out) {
-    ServerCallStreamObserver<EvaluateProgress> call = (ServerCallStreamObserver<EvaluateProgress>) out;
     try {
-      ModelRuntime model = models.resolve(req.getModel().getName(), req.getModel().getVersion());
-      Split split = parseSplit(req.getSplit());
-      String templates = req.getTemplates().isEmpty() ? "openai-imagenet" : req.getTemplates();
-      EnumSet<Evaluator.Kpi> kpis = EnumSet.noneOf(Evaluator.Kpi.class);
-      for (Kpi k : req.getKpisList()) {
-        switch (k) {
-          case I2I -> kpis.add(Evaluator.Kpi.I2I);
-          case KNN -> kpis.add(Evaluator.Kpi.KNN);
-          case ZERO_SHOT -> kpis.add(Evaluator.Kpi.ZERO_SHOT);
-          case T2I -> kpis.add(Evaluator.Kpi.T2I);
-          default -> throw new InvalidInput("unknown KPI " + k);
+      Job job = evaluations.start(new EvaluateCommand(ProtoMapping.modelId(req.getModel()), req.getDataset(),
+          req.getSplit(), kpis(req), req.getTemplates()));
+      JobStreams.follow(jobs, job.id(), (ServerCallStreamObserver<EvaluateProgress>) out, j -> {
+        EvaluateProgress.Builder b = EvaluateProgress.newBuilder().setJobId(j.id().value()).setStage(j.progress().stage())
+            .setDone(j.progress().done()).setTotal(j.progress().total());
+        if (j.state() == JobState.SUCCEEDED) {
+          Report r = ReportMapping.report(evaluations.report(EvaluationService.reportId(j)), true);
+          b.setStage("done").setDone(r.getImages()).setTotal(r.getImages()).setReport(r);
         }
-      }
-      if (kpis.isEmpty()) {
-        kpis = EnumSet.allOf(Evaluator.Kpi.class);
-      }
-      Evaluator.Options options = new Evaluator.Options(kpis, PromptTemplates.named(templates), templates,
-          dev.kagami.evaluation.Classification.DEFAULT_K, dev.kagami.evaluation.Classification.DEFAULT_TEMPERATURE, 32);
-      jobs.submit(() -> runEvaluation(req.getDataset(), model, split, options, call));
+        return b.build();
+      }, true);
     } catch (RuntimeException e) {
       out.onError(GrpcErrors.toStatus(e));
     }
   }
 
-  private static Split parseSplit(String s) {
-    if (s.isEmpty()) {
-      return Split.TEST;
-    }
-    try {
-      return Split.valueOf(s.toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new InvalidInput("split must be train, validation or test: '" + s + "'");
-    }
-  }
-
-  private void runEvaluation(String datasetName, ModelRuntime model, Split split, Evaluator.Options options,
-      ServerCallStreamObserver<EvaluateProgress> call) {
-    try {
-      StoredDataset d = datasets.find(datasetName).orElseThrow(() -> new NotFound("no dataset named '" + datasetName + "'"));
-      ImportProgress progress = (stage, done, total) -> {
-        if (call.isCancelled()) {
-          throw new CancellationException("evaluation cancelled by the caller");
-        }
-        synchronized (call) {
-          call.onNext(EvaluateProgress.newBuilder().setStage(stage).setDone(done).setTotal(total).build());
-        }
-      };
-      EvaluationReport r = evaluations.evaluate(model, d, split, options, progress);
-      synchronized (call) {
-        call.onNext(EvaluateProgress.newBuilder().setStage("done").setDone(r.images()).setTotal(r.images())
-            .setReport(ReportMapping.report(r, true)).build());
-        call.onCompleted();
-      }
-    } catch (RuntimeException e) {
-      if (!call.isCancelled()) {
-        synchronized (call) {
-          call.onError(GrpcErrors.toStatus(e));
-        }
+  private static EnumSet<Evaluator.Kpi> kpis(EvaluateRequest req) {
+    EnumSet<Evaluator.Kpi> kpis = EnumSet.noneOf(Evaluator.Kpi.class);
+    for (Kpi k : req.getKpisList()) {
+      switch (k) {
+        case I2I -> kpis.add(Evaluator.Kpi.I2I);
+        case KNN -> kpis.add(Evaluator.Kpi.KNN);
+        case ZERO_SHOT -> kpis.add(Evaluator.Kpi.ZERO_SHOT);
+        case T2I -> kpis.add(Evaluator.Kpi.T2I);
+        default -> throw new InvalidInput("unknown KPI " + k);
       }
     }
+    return kpis;
   }
 
   @Override
@@ -127,8 +82,7 @@ public class EvaluationGrpcService implements EvaluationServiceGrpc.AsyncService
   public void listReports(ListReportsRequest req, StreamObserver<ListReportsResponse> out) {
     Replies.now(out, () -> {
       ListReportsResponse.Builder b = ListReportsResponse.newBuilder();
-      reports.list(req.getDataset().isEmpty() ? null : req.getDataset(), req.getModel().isEmpty() ? null : req.getModel(),
-          req.getLimit() <= 0 ? 50 : req.getLimit()).forEach(r -> b.addReports(ReportMapping.report(r, false)));
+      evaluations.list(req.getDataset(), req.getModel(), req.getLimit()).forEach(r -> b.addReports(ReportMapping.report(r, false)));
       return b.build();
     });
   }
@@ -136,16 +90,12 @@ public class EvaluationGrpcService implements EvaluationServiceGrpc.AsyncService
   @Override
   @Blocking // JDBC: runs on a worker thread, never on the event loop
   public void getReport(GetReportRequest req, StreamObserver<Report> out) {
-    Replies.now(out, () -> ReportMapping.report(find(req.getId()), true));
-  }
-
-  private EvaluationReport find(String id) {
-    return reports.get(id).orElseThrow(() -> new NotFound("no report with id '" + id + "'"));
+    Replies.now(out, () -> ReportMapping.report(evaluations.report(req.getId()), true));
   }
 
   @Override
   @Blocking // JDBC: runs on a worker thread, never on the event loop
   public void compareReports(CompareReportsRequest req, StreamObserver<dev.kagami.api.v1.ReportComparison> out) {
-    Replies.now(out, () -> ReportMapping.comparison(ReportComparison.of(find(req.getBeforeId()), find(req.getAfterId()))));
+    Replies.now(out, () -> ReportMapping.comparison(evaluations.compare(req.getBeforeId(), req.getAfterId())));
   }
 }

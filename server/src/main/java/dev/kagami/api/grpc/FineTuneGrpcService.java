@@ -26,6 +26,8 @@ import dev.kagami.error.KagamiException.InvalidInput;
 import dev.kagami.persistence.StoredRun;
 import dev.kagami.training.RunManager;
 import dev.kagami.training.RunSpec;
+import dev.kagami.app.FineTuneService;
+import dev.kagami.app.StartRunCommand;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
@@ -42,22 +44,17 @@ public class FineTuneGrpcService implements FineTuneServiceGrpc.AsyncService, io
     return RequestDecoding.guard(FineTuneServiceGrpc.bindService(this));
   }
 
-  private final RunManager runs;
-  private final ModelRegistry models;
+  private final FineTuneService runs;
   private final ObjectMapper json = new ObjectMapper();
 
-  public FineTuneGrpcService(RunManager runs, ModelRegistry models) {
+  public FineTuneGrpcService(FineTuneService runs) {
     this.runs = runs;
-    this.models = models;
   }
 
   @Override
   @Blocking // JDBC and package checks: a worker thread, never the event loop
   public void startRun(StartRunRequest req, StreamObserver<Run> out) {
-    Replies.now(out, () -> {
-      String id = RunManager.newId();
-      return run(runs.start(id, spec(req.getConfig(), id)));
-    });
+    Replies.now(out, () -> run(runs.start(command(req.getConfig()))));
   }
 
   @Override
@@ -71,7 +68,7 @@ public class FineTuneGrpcService implements FineTuneServiceGrpc.AsyncService, io
   public void listRuns(ListRunsRequest req, StreamObserver<ListRunsResponse> out) {
     Replies.now(out, () -> {
       ListRunsResponse.Builder b = ListRunsResponse.newBuilder();
-      runs.list(req.getLimit() <= 0 ? 50 : req.getLimit()).forEach(r -> b.addRuns(run(r)));
+      runs.list(Math.max(0, req.getLimit())).forEach(r -> b.addRuns(run(r)));
       return b.build();
     });
   }
@@ -112,59 +109,38 @@ public class FineTuneGrpcService implements FineTuneServiceGrpc.AsyncService, io
     }
   }
 
-  /** The request's configuration with every default filled in. */
-  RunSpec spec(RunConfig c, String id) {
-    String name = c.getBaseModel().getName();
-    String version = c.getBaseModel().getVersion();
-    if (name.isEmpty()) {
-      ModelRuntime a = models.active();
-      name = a.name();
-      version = version.isEmpty() ? a.version() : version;
-    } else if (version.isEmpty()) {
-      throw new InvalidInput("base_model.version is required with base_model.name");
-    }
+  /** Proto's zero values and UNSPECIFIED enums mean "not given": the application layer fills in its defaults. */
+  static StartRunCommand command(RunConfig c) {
     RunSpec.Method method = switch (c.getMethod()) {
-      case FINE_TUNE_METHOD_UNSPECIFIED, MCIP -> RunSpec.Method.MCIP;
+      case FINE_TUNE_METHOD_UNSPECIFIED -> null;
+      case MCIP -> RunSpec.Method.MCIP;
       case GPR_FT -> RunSpec.Method.GPR_FT;
       case TWO_SFT -> RunSpec.Method.TWO_SFT;
       case MCIP_REALIGN -> RunSpec.Method.MCIP_REA;
-      default -> throw new InvalidInput("unknown method " + c.getMethod());
+      default -> throw new InvalidInput("unknown method " + c.getMethodValue());
     };
     RunSpec.Trainable trainable = switch (c.getTrainable()) {
-      case TRAINABLE_PARAMETERS_UNSPECIFIED, LAST_BLOCKS -> RunSpec.Trainable.LAST_BLOCKS;
+      case TRAINABLE_PARAMETERS_UNSPECIFIED -> null;
+      case LAST_BLOCKS -> RunSpec.Trainable.LAST_BLOCKS;
       case PROJECTION -> RunSpec.Trainable.PROJECTION;
       case ALL -> RunSpec.Trainable.ALL;
-      default -> throw new InvalidInput("unknown trainable parameters " + c.getTrainable());
+      default -> throw new InvalidInput("unknown trainable parameters " + c.getTrainableValue());
     };
     RunSpec.CaptionSource captions = switch (c.getCaptions()) {
-      case CAPTION_SOURCE_UNSPECIFIED, DATASET_CAPTIONS -> RunSpec.CaptionSource.DATASET;
+      case CAPTION_SOURCE_UNSPECIFIED -> null;
+      case DATASET_CAPTIONS -> RunSpec.CaptionSource.DATASET;
       case LABEL_TEMPLATES -> RunSpec.CaptionSource.LABEL_TEMPLATES;
       case MINED -> RunSpec.CaptionSource.MINED;
-      default -> throw new InvalidInput("unknown caption source " + c.getCaptions());
+      default -> throw new InvalidInput("unknown caption source " + c.getCaptionsValue());
     };
-    if (c.getCaptions() == CaptionSource.CAPTION_SOURCE_UNSPECIFIED) {
-      captions = null; // decided below, once the dataset is known
-    }
-    if (c.getPatience() < -1) {
-      throw new InvalidInput("patience must be -1 (never stop early), 0 (the default, 3) or positive; is " + c.getPatience());
-    }
-    int patience = c.getPatience() == 0 ? 3 : c.getPatience() < 0 ? 0 : c.getPatience();
-    RunSpec s = new RunSpec(name, version, c.getDataset(), method, trainable, c.getLastBlocks() == 0 ? 2 : c.getLastBlocks(),
-        or(c.getEpochs(), 3), or(c.getBatchSize(), 32), c.getLearningRate() == 0 ? 1e-4 : c.getLearningRate(),
-        or(c.getRealignEpochs(), 3), c.getRealignLearningRate() == 0 ? 1e-5 : c.getRealignLearningRate(),
-        c.getSeed() == 0 ? 42 : c.getSeed(), c.getValidateEvery(), patience,
-        captions == null ? RunSpec.CaptionSource.DATASET : captions, or(c.getMinedTopK(), 20),
-        c.getMinedThreshold() == 0 ? 0.27 : c.getMinedThreshold(), c.getMaxTrainImages(),
-        c.getNewVersion().isEmpty() ? "ft-" + id.substring(0, 8) : c.getNewVersion());
-    return captions == null ? runs.defaultCaptions(s) : s;
-  }
-
-  private static int or(int v, int def) {
-    return v == 0 ? def : v;
+    return new StartRunCommand(ProtoMapping.modelId(c.getBaseModel()), c.getDataset(), method, trainable,
+        c.getLastBlocks(), c.getEpochs(), c.getBatchSize(), c.getLearningRate(), c.getRealignEpochs(),
+        c.getRealignLearningRate(), c.getSeed(), c.getValidateEvery(), c.getPatience(), captions, c.getMinedTopK(),
+        c.getMinedThreshold(), c.getMaxTrainImages(), c.getNewVersion());
   }
 
   Run run(StoredRun r) {
-    Run.Builder b = Run.newBuilder().setId(r.id()).setState(RunState.valueOf(r.state())).setStage(r.stage()).setStep(r.step())
+    Run.Builder b = Run.newBuilder().setId(r.id()).setState(RunState.valueOf(r.state().name())).setStage(r.stage()).setStep(r.step())
         .setTotalSteps(r.totalSteps()).setCreatedAt(ts(r.createdAt())).setUpdatedAt(ts(r.updatedAt()))
         .putAllStageSeconds(r.timings());
     try {
@@ -172,10 +148,9 @@ public class FineTuneGrpcService implements FineTuneServiceGrpc.AsyncService, io
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("run " + r.id() + " has an unreadable configuration", e);
     }
-    if (r.resultModel() != null) {
-      int slash = r.resultModel().indexOf('/');
-      b.setResultModel(ModelRef.newBuilder().setName(r.resultModel().substring(0, slash))
-          .setVersion(r.resultModel().substring(slash + 1)));
+    dev.kagami.model.ModelId result = FineTuneService.resultModel(r);
+    if (result != null) {
+      b.setResultModel(ModelRef.newBuilder().setName(result.name()).setVersion(result.version()));
     }
     if (r.baseReportId() != null) {
       b.setBaseReportId(r.baseReportId());

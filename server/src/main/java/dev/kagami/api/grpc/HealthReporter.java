@@ -45,7 +45,7 @@ public class HealthReporter {
     update();
   }
 
-  synchronized void indexOpened(@Observes IndexResources.Opened ev) {
+  synchronized void indexOpened(@Observes dev.kagami.app.IndexResources.Opened ev) {
     indexReady = true;
     for (Map.Entry<String, String> e : ev.unavailable().entrySet()) {
       health.setStatus(SEARCH_SERVICE + "/" + e.getKey(), ServingStatus.NOT_SERVING);

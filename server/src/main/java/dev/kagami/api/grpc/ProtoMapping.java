@@ -42,4 +42,16 @@ final class ProtoMapping {
     }
     return b.build();
   }
+
+  /** The model a request names; null when it names none. */
+  static dev.kagami.model.ModelId modelId(dev.kagami.api.v1.ModelRef ref) {
+    if (ref.getName().isEmpty()) {
+      if (!ref.getVersion().isEmpty()) {
+        throw new dev.kagami.error.KagamiException.InvalidInput("model version '" + ref.getVersion()
+            + "' given without a model name");
+      }
+      return null;
+    }
+    return new dev.kagami.model.ModelId(ref.getName(), ref.getVersion());
+  }
 }

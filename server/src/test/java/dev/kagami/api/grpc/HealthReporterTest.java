@@ -21,7 +21,7 @@ class HealthReporterTest {
     assertThat(storage.getStatuses()).containsEntry("", ServingStatus.NOT_SERVING)
         .containsEntry("kagami.v1.SearchService", ServingStatus.NOT_SERVING)
         .containsEntry("kagami.v1.EmbeddingService", ServingStatus.SERVING);
-    r.indexOpened(new IndexResources.Opened(java.util.Map.of("broken", "corrupt log")));
+    r.indexOpened(new dev.kagami.app.IndexResources.Opened(java.util.Map.of("broken", "corrupt log")));
     assertThat(storage.getStatuses()).containsEntry("", ServingStatus.SERVING)
         .containsEntry("kagami.v1.SearchService", ServingStatus.SERVING)
         .containsEntry("kagami.v1.SearchService/broken", ServingStatus.NOT_SERVING)

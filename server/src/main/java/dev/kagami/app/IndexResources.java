@@ -1,5 +1,6 @@
-package dev.kagami.api.grpc;
+package dev.kagami.app;
 
+import dev.kagami.concurrent.ThreadPools;
 import dev.kagami.config.KagamiConfig;
 import dev.kagami.error.KagamiException.Overloaded;
 import dev.kagami.index.ImageStore;
@@ -9,7 +10,6 @@ import dev.kagami.index.solr.SolrVectorStore;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -28,7 +28,7 @@ public class IndexResources {
   private final ImageStore images;
   private final ThreadPoolExecutor pool;
 
-  public IndexResources(KagamiConfig config, jakarta.enterprise.event.Event<Opened> opened) {
+  public IndexResources(KagamiConfig config, jakarta.enterprise.event.Event<Opened> opened, ThreadPools threads) {
     KagamiConfig.Index c = config.index();
     this.store = switch (c.store()) {
       case LUCENE -> {
@@ -38,7 +38,7 @@ public class IndexResources {
             ? s.withWriterThreads(c.writerThreads().getAsInt()) : s);
       }
       case SOLR -> {
-        java.util.List<String> urls = c.solr().urls().filter(u -> !u.isEmpty()).orElseThrow(() -> new IllegalStateException(
+        java.util.List<String> urls = c.solr().urls().filter(u -> !u.isEmpty()).orElseThrow(() -> new IllegalArgumentException(
             "kagami.index.store=solr needs kagami.index.solr.urls (base URLs of Solr nodes, comma-separated)"));
         SolrVectorStore.Settings s = SolrVectorStore.Settings.of(urls).withLayout(c.solr().shards(), c.solr().replicas())
             .withGraph(c.hnswM(), c.hnswBeamWidth(), c.searchCandidates());
@@ -48,12 +48,7 @@ public class IndexResources {
     };
     this.images = new ImageStore(c.images());
     opened.fire(new Opened(store.unavailableCollections()));
-    this.pool = new ThreadPoolExecutor(c.threads(), c.threads(), 60, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(c.queueCapacity()), r -> {
-          Thread t = new Thread(r, "kagami-index");
-          t.setDaemon(true);
-          return t;
-        });
+    this.pool = threads.bounded("index", c.threads(), c.queueCapacity());
   }
 
   public VectorStore store() {

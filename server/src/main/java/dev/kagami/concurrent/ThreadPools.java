@@ -1,0 +1,54 @@
+package dev.kagami.concurrent;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The one factory of the server's threads: every pool is bounded (threads and queue), its threads are
+ * named after it (so a thread dump says whose they are) and are daemons (a stuck job never holds the JVM
+ * at exit). Nothing in the server runs on the common ForkJoin pool. Having one factory is what lets
+ * metrics and tracing wrap every pool in one place.
+ */
+@ApplicationScoped
+public class ThreadPools {
+
+  /** Threads named {@code kagami-<name>-<n>}. */
+  public ThreadFactory threads(String name) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, "kagami-" + name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /**
+   * A pool of {@code threads} threads and a queue of {@code queueCapacity} tasks (0 = no queue: a task is
+   * refused when every thread is busy); a task beyond that is refused with
+   * {@link java.util.concurrent.RejectedExecutionException}.
+   */
+  public ThreadPoolExecutor bounded(String name, int threads, int queueCapacity) {
+    if (threads < 1 || queueCapacity < 0) {
+      throw new IllegalArgumentException(name + ": threads must be >= 1 and the queue >= 0, are " + threads + " and "
+          + queueCapacity);
+    }
+    BlockingQueue<Runnable> queue = queueCapacity == 0 ? new java.util.concurrent.SynchronousQueue<>()
+        : new ArrayBlockingQueue<>(queueCapacity);
+    return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS, queue, threads(name));
+  }
+
+  /**
+   * A pool of {@code threads} threads for work whose amount its caller bounds (one task per thread of a
+   * fork-join style split, for example); its queue is unbounded because the caller never submits more than
+   * it waits for.
+   */
+  public ThreadPoolExecutor workers(String name, int threads) {
+    return new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threads(name));
+  }
+}
