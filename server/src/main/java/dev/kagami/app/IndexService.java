@@ -37,7 +37,7 @@ import java.util.concurrent.CompletableFuture;
 public class IndexService {
 
   public static final int DEFAULT_K = 10;
-  public static final int MAX_K = 1000;
+  public static final int MAX_K = 10_000;
 
   private final IndexResources index;
   private final Embedder embedder;

@@ -63,14 +63,13 @@ public class JobService {
 
   @jakarta.inject.Inject
   public JobService(JobRepository repository, KagamiConfig config, ThreadPools threads) {
-    this(repository, config, threads, Clock.systemUTC());
+    this(repository, config.jobs(), threads, Clock.systemUTC());
   }
 
-  JobService(JobRepository repository, KagamiConfig config, ThreadPools threads, Clock clock) {
+  JobService(JobRepository repository, KagamiConfig.Jobs c, ThreadPools threads, Clock clock) {
     this.repository = repository;
     this.clock = clock;
-    this.progressIntervalNanos = config.jobs().progressInterval().toNanos();
-    KagamiConfig.Jobs c = config.jobs();
+    this.progressIntervalNanos = c.progressInterval().toNanos();
     pools.put(JobKind.IMPORT_DATASET, threads.bounded("job-import", c.importWorkers(), c.queueCapacity()));
     pools.put(JobKind.EVALUATION, threads.bounded("job-evaluation", c.evaluationWorkers(), c.queueCapacity()));
     pools.put(JobKind.REINDEX, threads.bounded("job-reindex", c.reindexWorkers(), c.queueCapacity()));

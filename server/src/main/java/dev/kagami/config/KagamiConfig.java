@@ -31,6 +31,26 @@ public interface KagamiConfig {
      */
     @WithDefault("data/imports,/usr/share/datasets,/usr/share/openclipart")
     java.util.List<Path> importRoots();
+
+    /** Folder that uploaded archives are unpacked into, one sub-folder per dataset; their images stay there. */
+    @WithDefault("data/uploads")
+    Path uploads();
+
+    /** Largest upload accepted (bytes of the zip); a larger one is refused with INVALID_ARGUMENT / 400. */
+    @WithDefault("1073741824")
+    long maxUploadBytes();
+
+    /** Most bytes an upload may unpack to (a zip bomb is refused before it fills the disk). */
+    @WithDefault("4294967296")
+    long maxUploadExpandedBytes();
+
+    /** Most entries (files and folders) an upload may hold. */
+    @WithDefault("200000")
+    int maxUploadEntries();
+
+    /** Folder of the thumbnails shown when browsing datasets (written once per image and size). */
+    @WithDefault("data/cache/thumbnails")
+    Path thumbnails();
   }
 
   FineTune finetune();

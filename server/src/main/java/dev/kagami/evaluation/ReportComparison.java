@@ -16,6 +16,7 @@ public record ReportComparison(String before, String after, List<Delta> kpis, Li
 
   /** One KPI before and after; null where either side did not measure it. */
   public record Delta(String kpi, Double before, Double after) {
+    @com.fasterxml.jackson.annotation.JsonProperty("change")
     public Double change() {
       return before == null || after == null ? null : after - before;
     }
@@ -24,6 +25,7 @@ public record ReportComparison(String before, String after, List<Delta> kpis, Li
   /** One class's KPIs before and after. */
   public record ClassDelta(String label, List<Delta> kpis) {
     /** The largest drop of any KPI of this class (0 when none dropped). */
+    @com.fasterxml.jackson.annotation.JsonProperty("worstDrop")
     public double worstDrop() {
       return kpis.stream().map(Delta::change).filter(c -> c != null && c < 0).mapToDouble(c -> c).min().orElse(0);
     }

@@ -10,6 +10,18 @@ public final class GrpcTesting {
 
   private GrpcTesting() {}
 
+  /**
+   * The port the test server's gRPC listens on: tests bind a free port ({@code quarkus.grpc.server.test-port=0}),
+   * and Quarkus puts the one it got into the same property once the server is up.
+   */
+  public static int port() {
+    int port = org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("quarkus.grpc.server.test-port", Integer.class);
+    if (port <= 0) {
+      throw new IllegalStateException("the gRPC test server has not started yet");
+    }
+    return port;
+  }
+
   /** The status code a call ends with (OK when it returns normally). */
   public static Status.Code code(Runnable call) {
     try {

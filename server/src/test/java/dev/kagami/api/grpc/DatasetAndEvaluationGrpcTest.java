@@ -46,7 +46,7 @@ class DatasetAndEvaluationGrpcTest {
 
   @BeforeAll
   static void setUp() throws Exception {
-    channel = ManagedChannelBuilder.forAddress("localhost", 9001).usePlaintext().build();
+    channel = ManagedChannelBuilder.forAddress("localhost", dev.kagami.testing.GrpcTesting.port()).usePlaintext().build();
     datasets = DatasetServiceGrpc.newBlockingStub(channel).withDeadlineAfter(120, TimeUnit.SECONDS);
     evaluation = EvaluationServiceGrpc.newBlockingStub(channel).withDeadlineAfter(120, TimeUnit.SECONDS);
     dir = Files.createTempDirectory("kagami-ds");

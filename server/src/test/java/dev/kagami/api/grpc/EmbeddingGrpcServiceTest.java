@@ -42,7 +42,7 @@ class EmbeddingGrpcServiceTest {
 
   @BeforeAll
   static void connect() {
-    channel = ManagedChannelBuilder.forAddress("localhost", 9001).usePlaintext().maxInboundMessageSize(64 << 20).build();
+    channel = ManagedChannelBuilder.forAddress("localhost", dev.kagami.testing.GrpcTesting.port()).usePlaintext().maxInboundMessageSize(64 << 20).build();
     stub = EmbeddingServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
   }
 

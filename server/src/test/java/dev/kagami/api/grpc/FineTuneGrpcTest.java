@@ -58,7 +58,7 @@ class FineTuneGrpcTest {
 
   @BeforeAll
   static void setUp() throws Exception {
-    channel = ManagedChannelBuilder.forAddress("localhost", 9001).usePlaintext().build();
+    channel = ManagedChannelBuilder.forAddress("localhost", dev.kagami.testing.GrpcTesting.port()).usePlaintext().build();
     runs = FineTuneServiceGrpc.newBlockingStub(channel);
     Path dir = Files.createTempDirectory("kagami-ft");
     String[] names = {"horizontal", "vertical", "diagonal", "checks"};

@@ -29,7 +29,7 @@ class MalformedRequestGrpcTest {
 
   @BeforeAll
   static void connect() {
-    channel = ManagedChannelBuilder.forAddress("localhost", 9001).usePlaintext().build();
+    channel = ManagedChannelBuilder.forAddress("localhost", dev.kagami.testing.GrpcTesting.port()).usePlaintext().build();
   }
 
   @AfterAll

@@ -44,7 +44,7 @@ class OverloadGrpcTest {
 
   @Test
   void a_request_larger_than_the_queue_is_refused() {
-    ManagedChannel ch = ManagedChannelBuilder.forAddress("localhost", 9001).usePlaintext().build();
+    ManagedChannel ch = ManagedChannelBuilder.forAddress("localhost", dev.kagami.testing.GrpcTesting.port()).usePlaintext().build();
     try {
       EmbedRequest.Builder b = EmbedRequest.newBuilder();
       for (int i = 0; i < 5; i++) {
@@ -65,7 +65,7 @@ class OverloadGrpcTest {
 
   @Test
   void under_a_burst_every_call_either_succeeds_or_is_refused_quickly() throws Exception {
-    ManagedChannel ch = ManagedChannelBuilder.forAddress("localhost", 9001).usePlaintext().build();
+    ManagedChannel ch = ManagedChannelBuilder.forAddress("localhost", dev.kagami.testing.GrpcTesting.port()).usePlaintext().build();
     ExecutorService pool = Executors.newFixedThreadPool(32);
     byte[] img = Images.png(1200, 900, Color.GREEN);
     Map<Status.Code, AtomicLong> codes = new ConcurrentHashMap<>();
@@ -109,7 +109,7 @@ class OverloadGrpcTest {
    */
   @Test
   void texts_pass_busy_images_and_a_deadline_the_queue_cannot_meet_is_refused_at_once() throws Exception {
-    ManagedChannel ch = ManagedChannelBuilder.forAddress("localhost", 9001).usePlaintext().maxInboundMessageSize(64 << 20)
+    ManagedChannel ch = ManagedChannelBuilder.forAddress("localhost", dev.kagami.testing.GrpcTesting.port()).usePlaintext().maxInboundMessageSize(64 << 20)
         .build();
     ExecutorService pool = Executors.newFixedThreadPool(4);
     byte[] big = Images.png(2400, 1800, Color.ORANGE);

@@ -147,7 +147,7 @@ class ReadmeGrpcurlTest {
     assertThat(calls).extracting(Call::method)
         .containsExactly("CreateCollection", "SetAlias", "UpsertStream", "Search", "Search", "Search", "Reindex");
     String tag = "-" + UUID.randomUUID().toString().substring(0, 8); // the test server's index outlives one run
-    ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", 9001).usePlaintext().maxInboundMessageSize(32 << 20).build();
+    ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", dev.kagami.testing.GrpcTesting.port()).usePlaintext().maxInboundMessageSize(32 << 20).build();
     try {
       SearchServiceGrpc.SearchServiceBlockingStub blocking = SearchServiceGrpc.newBlockingStub(channel)
           .withDeadlineAfter(120, TimeUnit.SECONDS);

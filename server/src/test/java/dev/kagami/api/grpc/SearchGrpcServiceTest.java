@@ -47,7 +47,7 @@ class SearchGrpcServiceTest {
 
   @BeforeAll
   static void connect() {
-    channel = ManagedChannelBuilder.forAddress("localhost", 9001).usePlaintext().maxInboundMessageSize(32 << 20).build();
+    channel = ManagedChannelBuilder.forAddress("localhost", dev.kagami.testing.GrpcTesting.port()).usePlaintext().maxInboundMessageSize(32 << 20).build();
     search = SearchServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
   }
 
