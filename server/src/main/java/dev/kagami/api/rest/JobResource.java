@@ -36,9 +36,22 @@ public class JobResource {
 
   @GET
   @Operation(summary = "Jobs, newest first", description = "kind and state filter; limit 0 or absent = 50")
-  public List<JobView> list(@QueryParam("kind") JobKind kind, @QueryParam("state") JobState state,
+  public List<JobView> list(@QueryParam("kind") String kind, @QueryParam("state") String state,
       @QueryParam("limit") int limit) {
-    return jobs.list(kind, state, limit).stream().map(j -> JobView.of(j, json)).toList();
+    return jobs.list(enumOf(JobKind.class, "kind", kind), enumOf(JobState.class, "state", state), limit).stream().map(j -> JobView.of(j, json)).toList();
+  }
+
+  /** A query parameter as an enum constant (null when absent); a bad value is a 400 that lists the allowed ones. */
+  static <E extends Enum<E>> E enumOf(Class<E> type, String name, String value) {
+    if (value == null || value.isEmpty()) {
+      return null;
+    }
+    try {
+      return Enum.valueOf(type, value);
+    } catch (IllegalArgumentException e) {
+      throw new dev.kagami.error.KagamiException.InvalidInput("bad " + name + " '" + value + "'; allowed: "
+          + java.util.Arrays.toString(type.getEnumConstants()));
+    }
   }
 
   @GET
