@@ -260,15 +260,16 @@ public class JobService {
     }
 
     void end(JobState state, String result, Failure failure) {
-      job = job.ended(state, result, failure, clock.instant());
+      Job ended = job.ended(state, result, failure, clock.instant());
       try {
-        repository.update(job);
+        repository.update(ended); // stored first: whoever sees the ended job can read it back
       } catch (RuntimeException e) {
         // at shutdown the database may be gone first; the next start marks the job failed
-        LOG.warnf("job %s ended %s but could not be stored: %s", job.id(), state, e.getMessage());
+        LOG.warnf("job %s ended %s but could not be stored: %s", ended.id(), state, e.getMessage());
       } finally {
-        live.remove(job.id());
-        watchers.publish(job);
+        job = ended;
+        live.remove(ended.id());
+        watchers.publish(ended);
       }
     }
   }

@@ -175,6 +175,10 @@ public final class MalformedInputs {
     out.add(c(SearchServiceGrpc.getSetAliasMethod(), "a bad alias name", SetAliasRequest.newBuilder().setAlias("bad alias!")
         .setCollection(COLLECTION).build(), bad));
     out.add(c(SearchServiceGrpc.getReindexMethod(), "no source or target", ReindexRequest.getDefaultInstance(), bad));
+    out.add(c(SearchServiceGrpc.getReindexMethod(), "an unknown source", ReindexRequest.newBuilder()
+        .setSource("no-such-collection").setTarget("t").build(), missing));
+    out.add(c(SearchServiceGrpc.getReindexMethod(), "the target is the source", ReindexRequest.newBuilder()
+        .setSource(COLLECTION).setTarget(COLLECTION).build(), bad));
 
     out.add(c(DatasetServiceGrpc.getImportDatasetMethod(), "a bad dataset name", ImportDatasetRequest.newBuilder()
         .setName("bad name!").setKind(DatasetSourceKind.FOLDER).setPath("/usr/share/datasets").build(), bad));
@@ -200,6 +204,22 @@ public final class MalformedInputs {
         .setConfig(RunConfig.newBuilder().setDataset("no-such-dataset").setEpochs(-1)).build(), bad));
     out.add(c(FineTuneServiceGrpc.getGetRunMethod(), "an unknown run", GetRunRequest.newBuilder().setId("no-such-run").build(),
         missing));
+    out.add(c(FineTuneServiceGrpc.getCancelRunMethod(), "an unknown run", dev.kagami.api.v1.CancelRunRequest.newBuilder()
+        .setId("no-such-run").build(), missing));
+    out.add(c(FineTuneServiceGrpc.getWatchRunMethod(), "an unknown run", dev.kagami.api.v1.WatchRunRequest.newBuilder()
+        .setId("no-such-run").build(), missing));
+    out.add(c(dev.kagami.api.v1.JobServiceGrpc.getGetJobMethod(), "an unknown job", dev.kagami.api.v1.GetJobRequest.newBuilder()
+        .setId("no-such-job").build(), missing));
+    out.add(c(dev.kagami.api.v1.JobServiceGrpc.getGetJobMethod(), "no id", dev.kagami.api.v1.GetJobRequest.getDefaultInstance(),
+        bad));
+    out.add(c(dev.kagami.api.v1.JobServiceGrpc.getWatchJobMethod(), "an unknown job", dev.kagami.api.v1.WatchJobRequest
+        .newBuilder().setId("no-such-job").build(), missing));
+    out.add(c(dev.kagami.api.v1.JobServiceGrpc.getCancelJobMethod(), "an unknown job", dev.kagami.api.v1.CancelJobRequest
+        .newBuilder().setId("no-such-job").build(), missing));
+    out.add(c(dev.kagami.api.v1.JobServiceGrpc.getListJobsMethod(), "a negative limit", dev.kagami.api.v1.ListJobsRequest
+        .newBuilder().setLimit(-1).build(), bad));
+    out.add(c(dev.kagami.api.v1.JobServiceGrpc.getListJobsMethod(), "an unknown kind", dev.kagami.api.v1.ListJobsRequest
+        .newBuilder().setKindValue(99).build(), bad));
     return out;
   }
 

@@ -32,8 +32,8 @@ public class JobGrpcService implements JobServiceGrpc.AsyncService, io.grpc.Bind
   @Override
   @Blocking // JDBC
   public void listJobs(ListJobsRequest req, StreamObserver<ListJobsResponse> out) {
-    Replies.now(out, () -> ListJobsResponse.newBuilder().addAllJobs(jobs.list(JobMapping.kind(req.getKind()),
-        JobMapping.state(req.getState()), req.getLimit()).stream().map(JobMapping::job).toList()).build());
+    Replies.now(out, () -> ListJobsResponse.newBuilder().addAllJobs(jobs.list(JobMapping.kind(req.getKind(), req.getKindValue()),
+        JobMapping.state(req.getState(), req.getStateValue()), req.getLimit()).stream().map(JobMapping::job).toList()).build());
   }
 
   @Override

@@ -27,18 +27,19 @@ final class JobMapping {
     return b.build();
   }
 
-  static JobKind kind(dev.kagami.api.v1.JobKind k) {
+  /** The kind a request filters by; {@code number} is the wire value (an unknown one has no constant). */
+  static JobKind kind(dev.kagami.api.v1.JobKind k, int number) {
     return switch (k) {
       case JOB_KIND_UNSPECIFIED -> null;
-      case UNRECOGNIZED -> throw new InvalidInput("unknown job kind " + k.getNumber());
+      case UNRECOGNIZED -> throw new InvalidInput("unknown job kind " + number);
       default -> JobKind.valueOf(k.name().substring("JOB_KIND_".length()));
     };
   }
 
-  static JobState state(dev.kagami.api.v1.JobState s) {
+  static JobState state(dev.kagami.api.v1.JobState s, int number) {
     return switch (s) {
       case JOB_STATE_UNSPECIFIED -> null;
-      case UNRECOGNIZED -> throw new InvalidInput("unknown job state " + s.getNumber());
+      case UNRECOGNIZED -> throw new InvalidInput("unknown job state " + number);
       default -> JobState.valueOf(s.name().substring("JOB_STATE_".length()));
     };
   }

@@ -112,6 +112,27 @@ class SearchGrpcServiceTest {
   }
 
   @Test
+  void upsert_stream_keeps_the_messages_before_a_bad_one_and_names_it() throws Exception {
+    String col = "partial-" + UUID.randomUUID().toString().substring(0, 8);
+    search.createCollection(CreateCollectionRequest.newBuilder().setName(col).build());
+    GrpcTesting.Reply<UpsertResponse> reply = new GrpcTesting.Reply<>();
+    StreamObserver<UpsertRequest> out = SearchServiceGrpc.newStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS)
+        .upsertStream(reply);
+    byte[] png = Images.png(40, 30, Color.ORANGE);
+    out.onNext(UpsertRequest.newBuilder().setCollection(col).addItems(UpsertItem.newBuilder().setId("good-1")
+        .setImage(ByteString.copyFrom(png))).addItems(UpsertItem.newBuilder().setId("good-2")
+        .setImage(ByteString.copyFrom(png))).build());
+    out.onNext(UpsertRequest.newBuilder().setCollection(col).addItems(UpsertItem.newBuilder().setId("bad")).build());
+    out.onCompleted();
+    Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> reply.future.get(60, TimeUnit.SECONDS));
+    io.grpc.Status st = io.grpc.Status.fromThrowable(t.getCause());
+    assertThat(st.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(st.getDescription()).contains("message 1 of the stream (2 items written before it)")
+        .contains("'bad'");
+    assertThat(search.stats(StatsRequest.newBuilder().setCollection(col).build()).getCount()).isEqualTo(2);
+  }
+
+  @Test
   void upsert_stream_applies_every_message() throws Exception {
     String col = "bulk-" + UUID.randomUUID().toString().substring(0, 8);
     search.createCollection(CreateCollectionRequest.newBuilder().setName(col).build());
@@ -186,6 +207,20 @@ class SearchGrpcServiceTest {
     assertThat(last.getSwitched()).as("a bare vector was skipped, so no switch").isFalse();
     assertThat(last.getSkippedIdsList()).containsExactly("bare-vector");
     assertThat(last.getTarget().getCount()).isEqualTo(6);
+    // the re-index was a durable job: found again by its id, with its result
+    var jobs = dev.kagami.api.v1.JobServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+    assertThat(last.getJobId()).isNotEmpty();
+    var job = jobs.getJob(dev.kagami.api.v1.GetJobRequest.newBuilder().setId(last.getJobId()).build());
+    assertThat(job.getState()).isEqualTo(dev.kagami.api.v1.JobState.JOB_STATE_SUCCEEDED);
+    assertThat(job.getKind()).isEqualTo(dev.kagami.api.v1.JobKind.JOB_KIND_REINDEX);
+    assertThat(job.getResultJson()).contains("\"skipped\":1");
+    List<dev.kagami.api.v1.Job> watched = new java.util.ArrayList<>();
+    jobs.watchJob(dev.kagami.api.v1.WatchJobRequest.newBuilder().setId(last.getJobId()).build()).forEachRemaining(watched::add);
+    assertThat(watched).singleElement().extracting(dev.kagami.api.v1.Job::getState)
+        .isEqualTo(dev.kagami.api.v1.JobState.JOB_STATE_SUCCEEDED);
+    assertThat(jobs.listJobs(dev.kagami.api.v1.ListJobsRequest.newBuilder()
+        .setKind(dev.kagami.api.v1.JobKind.JOB_KIND_REINDEX).build()).getJobsList())
+        .extracting(dev.kagami.api.v1.Job::getId).contains(last.getJobId());
     var listed = search.listCollections(dev.kagami.api.v1.ListCollectionsRequest.getDefaultInstance());
     assertThat(listed.getAliasesMap()).containsEntry(alias, v1);
     assertThat(listed.getCollectionsList()).extracting(c -> c.getName()).contains(v1, v2);
