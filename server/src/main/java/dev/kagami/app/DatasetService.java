@@ -51,15 +51,16 @@ public class DatasetService {
   private final long maxUploadBytes;
   private final Thumbnails thumbnails;
 
-  public DatasetService(DatasetRepository datasets, JobService jobs, ImageDecoder decoder, KagamiConfig config) {
+  public DatasetService(DatasetRepository datasets, JobService jobs, ImageDecoder decoder, KagamiConfig config,
+      dev.kagami.concurrent.Parallel parallel) {
     this.datasets = datasets;
     this.jobs = jobs;
     KagamiConfig.Datasets c = config.dataset();
     this.roots = ImportRoots.of(c.importRoots());
-    this.importer = new DatasetImporter(decoder, roots);
+    this.importer = new DatasetImporter(decoder, roots, parallel);
     this.uploads = c.uploads().toAbsolutePath().normalize();
     // an uploaded manifest may name only files of its own upload
-    this.uploadImporter = new DatasetImporter(decoder, ImportRoots.of(List.of(uploads)));
+    this.uploadImporter = new DatasetImporter(decoder, ImportRoots.of(List.of(uploads)), parallel);
     this.extractor = new ArchiveExtractor(new ArchiveExtractor.Limits(c.maxUploadEntries(), c.maxUploadExpandedBytes()));
     this.maxUploadBytes = c.maxUploadBytes();
     this.thumbnails = new Thumbnails(decoder, c.thumbnails());

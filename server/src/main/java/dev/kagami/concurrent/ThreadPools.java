@@ -51,4 +51,19 @@ public class ThreadPools {
   public ThreadPoolExecutor workers(String name, int threads) {
     return new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threads(name));
   }
+
+  /** A {@link Parallel} of {@code threads} threads on a pool of its own named {@code name}. */
+  public Parallel parallel(String name, int threads) {
+    return new Parallel(workers(name, threads), threads);
+  }
+
+  /**
+   * The server's pool for CPU-bound loops (metrics over embeddings, caption mining, image checks at
+   * import): one thread per core.
+   */
+  @jakarta.enterprise.inject.Produces
+  @jakarta.inject.Singleton
+  public Parallel compute() {
+    return parallel("compute", Runtime.getRuntime().availableProcessors());
+  }
 }

@@ -1,5 +1,6 @@
 package dev.kagami.dataset;
 
+import dev.kagami.concurrent.Parallel;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kagami.error.KagamiException.InvalidInput;
@@ -17,7 +18,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 /**
@@ -36,16 +36,23 @@ public final class DatasetImporter {
   private final ImageDecoder decoder;
   private final ImportRoots roots;
   private final ObjectMapper json = new ObjectMapper();
+  private final Parallel parallel;
 
   /** An importer that reads whatever the process can read (the command-line tools). */
-  public DatasetImporter(ImageDecoder decoder) {
-    this(decoder, ImportRoots.any());
+  public DatasetImporter(ImageDecoder decoder, Parallel parallel) {
+    this(decoder, ImportRoots.any(), parallel);
   }
 
-  /** An importer that reads only under {@code roots} (the server). */
+  /** An importer that reads only under {@code roots}; images are checked on the calling thread. */
   public DatasetImporter(ImageDecoder decoder, ImportRoots roots) {
+    this(decoder, roots, Parallel.SEQUENTIAL);
+  }
+
+  /** An importer that reads only under {@code roots} (the server); images are checked on {@code parallel}. */
+  public DatasetImporter(ImageDecoder decoder, ImportRoots roots, Parallel parallel) {
     this.decoder = decoder;
     this.roots = roots;
+    this.parallel = parallel;
   }
 
   /** {@code root/<class>/<image>}; nested folders below a class folder belong to that class. */
@@ -247,7 +254,7 @@ public final class DatasetImporter {
     String[] reasons = new String[n];
     AtomicLong done = new AtomicLong();
     progress.update("validating images", 0, n);
-    IntStream.range(0, n).parallel().forEach(i -> {
+    parallel.forEach(n, i -> {
       try {
         if (candidates.get(i).source() instanceof ImageSource.File f && !roots.allowed(f.path())) {
           // the same words whether the file exists or not: nothing is told about files outside the roots

@@ -1,6 +1,6 @@
 package dev.kagami.evaluation;
 
-import java.util.stream.IntStream;
+import dev.kagami.concurrent.Parallel;
 
 /**
  * Classification KPIs, as in Schall et al. (../shared/reference/method.md, "Evaluation protocols").
@@ -25,13 +25,18 @@ public final class Classification {
 
   public static Result knn(Embeddings train, int[] trainLabels, Embeddings test, int[] testLabels, int numClasses, int k,
       double temperature) {
+    return knn(Parallel.SEQUENTIAL, train, trainLabels, test, testLabels, numClasses, k, temperature);
+  }
+
+  public static Result knn(Parallel parallel, Embeddings train, int[] trainLabels, Embeddings test, int[] testLabels, int numClasses, int k,
+      double temperature) {
     if (train.n() == 0) {
       throw new IllegalArgumentException("k-NN needs a non-empty train split");
     }
     int kk = Math.min(k, train.n());
     int[] pred = new int[test.n()];
     ThreadLocal<float[]> scoresTl = ThreadLocal.withInitial(() -> new float[train.n()]);
-    IntStream.range(0, test.n()).parallel().forEach(q -> {
+    parallel.forEach(test.n(), q -> {
       float[] scores = scoresTl.get();
       train.similarities(test.row(q), scores);
       // top-k by (score desc, index asc) with a small insertion buffer
@@ -64,9 +69,13 @@ public final class Classification {
   }
 
   public static Result zeroShot(Embeddings images, int[] labels, Embeddings classEmbeddings) {
+    return zeroShot(Parallel.SEQUENTIAL, images, labels, classEmbeddings);
+  }
+
+  public static Result zeroShot(Parallel parallel, Embeddings images, int[] labels, Embeddings classEmbeddings) {
     int numClasses = classEmbeddings.n();
     int[] pred = new int[images.n()];
-    IntStream.range(0, images.n()).parallel().forEach(q -> {
+    parallel.forEach(images.n(), q -> {
       double[] s = new double[numClasses];
       for (int c = 0; c < numClasses; c++) {
         s[c] = images.dot(q, classEmbeddings, c);

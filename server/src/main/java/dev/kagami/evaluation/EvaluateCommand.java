@@ -67,7 +67,8 @@ public final class EvaluateCommand {
     }
     ImageDecoder decoder = new ImageDecoder(ImageLimits.DEFAULT);
     long t0 = System.nanoTime();
-    Dataset d = importDataset(new DatasetImporter(decoder), datasetSpec, limit, seed);
+    dev.kagami.concurrent.Parallel cpu = new dev.kagami.concurrent.ThreadPools().parallel("cli", Runtime.getRuntime().availableProcessors());
+    Dataset d = importDataset(new DatasetImporter(decoder, cpu), datasetSpec, limit, seed);
     System.out.printf(Locale.ROOT, "imported %s: %d images, %d classes, %d skipped (%.1f s)%n", d.name(), d.items().size(),
         d.classes().size(), d.skipped().size(), (System.nanoTime() - t0) / 1e9);
     Splits.Fractions f = new Splits.Fractions(fr[0], fr[1], fr[2]);
@@ -77,7 +78,7 @@ public final class EvaluateCommand {
         EmbeddingCache cache = EmbeddingCache.open(EmbeddingCache.fileFor(cacheDir, rt), rt.dimension())) {
       Evaluator.Options o = Evaluator.Options.defaults();
       o = new Evaluator.Options(o.kpis(), PromptTemplates.named(templates), templates, o.k(), o.temperature(), o.imagesPerCall());
-      EvaluationReport r = new Evaluator(rt, cache).evaluate(d, splits, split, seed, o, (stage, done, total) -> {
+      EvaluationReport r = new Evaluator(rt, cache, cpu).evaluate(d, splits, split, seed, o, (stage, done, total) -> {
         if (done == total || done % 2048 < 256) {
           System.out.printf(Locale.ROOT, "  %s: %d / %d%n", stage, done, total);
         }

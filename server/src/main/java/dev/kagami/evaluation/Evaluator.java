@@ -1,5 +1,6 @@
 package dev.kagami.evaluation;
 
+import dev.kagami.concurrent.Parallel;
 import dev.kagami.dataset.Dataset;
 import dev.kagami.dataset.DatasetItem;
 import dev.kagami.dataset.ImportProgress;
@@ -42,8 +43,16 @@ public final class Evaluator {
 
   private final ModelRuntime model;
   private final EmbeddingCache cache;
+  private final Parallel parallel;
 
+  /** An evaluator whose loops run on the calling thread (tests). */
   public Evaluator(ModelRuntime model, EmbeddingCache cache) {
+    this(model, cache, Parallel.SEQUENTIAL);
+  }
+
+  /** {@code parallel}: where the metric loops and image preprocessing run (the server's compute pool). */
+  public Evaluator(ModelRuntime model, EmbeddingCache cache, Parallel parallel) {
+    this.parallel = parallel;
     if (cache.dimension() != model.dimension()) {
       throw new IllegalArgumentException("cache dimension " + cache.dimension() + " != model dimension " + model.dimension());
     }
@@ -78,7 +87,7 @@ public final class Evaluator {
     long metricNanos = 0;
     if (o.kpis().contains(Kpi.I2I)) {
       long m0 = System.nanoTime();
-      i2i = ImageRetrieval.evaluate(testEmb, testLabels, numClasses);
+      i2i = ImageRetrieval.evaluate(parallel, testEmb, testLabels, numClasses);
       metricNanos += System.nanoTime() - m0;
       if (i2i.skippedQueries() > 0) {
         notes.add(i2i.skippedQueries() + " I2I queries skipped: their class has no other image in the split");
@@ -92,7 +101,7 @@ public final class Evaluator {
         Embeddings trainEmb = embedImages(train, timing, progress, "embedding train images for k-NN");
         int[] trainLabels = train.stream().mapToInt(it -> d.classId(it.label())).toArray();
         long m0 = System.nanoTime();
-        knn = Classification.knn(trainEmb, trainLabels, testEmb, testLabels, numClasses, o.k(), o.temperature());
+        knn = Classification.knn(parallel, trainEmb, trainLabels, testEmb, testLabels, numClasses, o.k(), o.temperature());
         metricNanos += System.nanoTime() - m0;
       }
     }
@@ -105,7 +114,7 @@ public final class Evaluator {
       }
       Embeddings promptEmb = embedTexts(prompts);
       long m0 = System.nanoTime();
-      zs = Classification.zeroShot(testEmb, testLabels, Classification.classPrototypes(promptEmb, numClasses));
+      zs = Classification.zeroShot(parallel, testEmb, testLabels, Classification.classPrototypes(promptEmb, numClasses));
       metricNanos += System.nanoTime() - m0;
     }
     if (o.kpis().contains(Kpi.T2I)) {
@@ -122,7 +131,7 @@ public final class Evaluator {
       } else {
         Embeddings capEmb = embedTexts(captions);
         long m0 = System.nanoTime();
-        t2i = TextToImage.evaluate(capEmb, targets.stream().mapToInt(Integer::intValue).toArray(), testEmb, testLabels,
+        t2i = TextToImage.evaluate(parallel, capEmb, targets.stream().mapToInt(Integer::intValue).toArray(), testEmb, testLabels,
             numClasses);
         metricNanos += System.nanoTime() - m0;
       }
@@ -210,7 +219,7 @@ public final class Evaluator {
       }
       long cs = System.nanoTime();
       starts.add(cs);
-      calls.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> model.prepare(inputs))
+      calls.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> model.prepare(inputs), parallel.executor())
           .thenCompose(p -> model.submit(p, CallBudget.NONE)));
     }
     for (int c = 0; c < calls.size(); c++) {

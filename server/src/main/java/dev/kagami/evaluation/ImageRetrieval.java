@@ -1,6 +1,6 @@
 package dev.kagami.evaluation;
 
-import java.util.stream.IntStream;
+import dev.kagami.concurrent.Parallel;
 
 /**
  * Image-to-image retrieval, GPR1200-style (Schall et al., see ../shared/reference/method.md, "Evaluation
@@ -27,6 +27,10 @@ public final class ImageRetrieval {
       double[] classMap, double[] classMapAtR, double[] classRecallAt1, int[] classQueries) {}
 
   public static Result evaluate(Embeddings x, int[] labels, int numClasses) {
+    return evaluate(Parallel.SEQUENTIAL, x, labels, numClasses);
+  }
+
+  public static Result evaluate(Parallel parallel, Embeddings x, int[] labels, int numClasses) {
     int n = x.n();
     if (labels.length != n) {
       throw new IllegalArgumentException(labels.length + " labels for " + n + " embeddings");
@@ -43,7 +47,7 @@ public final class ImageRetrieval {
     ThreadLocal<long[]> keysTl = ThreadLocal.withInitial(() -> new long[n]);
     ThreadLocal<boolean[]> relTl = ThreadLocal.withInitial(() -> new boolean[n]);
     ThreadLocal<boolean[]> rankedTl = ThreadLocal.withInitial(() -> new boolean[n]);
-    IntStream.range(0, n).parallel().forEach(q -> {
+    parallel.forEach(n, q -> {
       int relevantCount = classSize[labels[q]] - 1;
       if (relevantCount <= 0) {
         return;

@@ -1,6 +1,6 @@
 package dev.kagami.evaluation;
 
-import java.util.stream.IntStream;
+import dev.kagami.concurrent.Parallel;
 
 /**
  * Text-to-image retrieval (Schall et al. report R@5 on Flickr30k and MS-COCO; Kagami reports R@1/5/10):
@@ -30,10 +30,14 @@ public final class TextToImage {
    * @param target for each caption, the index of its image in {@code images}
    */
   public static Result evaluate(Embeddings captions, int[] target, Embeddings images, int[] imageLabels, int numClasses) {
+    return evaluate(Parallel.SEQUENTIAL, captions, target, images, imageLabels, numClasses);
+  }
+
+  public static Result evaluate(Parallel parallel, Embeddings captions, int[] target, Embeddings images, int[] imageLabels, int numClasses) {
     int q = captions.n();
     int[] rank = new int[q];
     ThreadLocal<float[]> scoresTl = ThreadLocal.withInitial(() -> new float[images.n()]);
-    IntStream.range(0, q).parallel().forEach(i -> {
+    parallel.forEach(q, i -> {
       float[] scores = scoresTl.get();
       images.similarities(captions.row(i), scores);
       rank[i] = Ranking.rankOf(scores, target[i], -1);

@@ -1,8 +1,8 @@
 package dev.kagami.finetune;
 
+import dev.kagami.concurrent.Parallel;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.IntStream;
 
 /**
  * Pseudo-caption mining as the authors' code does it (see ../shared/reference/method.md,
@@ -23,6 +23,10 @@ public final class PseudoCaptions {
    * @return for each image, the indices of its captions, most similar first
    */
   public static List<int[]> mine(float[] images, int n, float[] captions, int m, int dim, int k, double threshold) {
+    return mine(Parallel.SEQUENTIAL, images, n, captions, m, dim, k, threshold);
+  }
+
+  public static List<int[]> mine(Parallel parallel, float[] images, int n, float[] captions, int m, int dim, int k, double threshold) {
     if (images.length != n * dim || captions.length != m * dim) {
       throw new IllegalArgumentException("embedding arrays do not match n=" + n + ", m=" + m + ", dim=" + dim);
     }
@@ -30,7 +34,7 @@ public final class PseudoCaptions {
       throw new IllegalArgumentException("k must be >= 1, is " + k);
     }
     int[][] out = new int[n][];
-    IntStream.range(0, n).parallel().forEach(i -> {
+    parallel.forEach(n, i -> {
       int[] top = new int[k];
       float[] score = new float[k];
       int filled = 0;

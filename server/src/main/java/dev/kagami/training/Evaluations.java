@@ -29,14 +29,17 @@ public class Evaluations {
   private final Path cacheDir;
   private final Map<String, EmbeddingCache> caches = new ConcurrentHashMap<>();
 
-  public Evaluations(ReportRepository reports, KagamiConfig config) {
+  private final dev.kagami.concurrent.Parallel parallel;
+
+  public Evaluations(ReportRepository reports, KagamiConfig config, dev.kagami.concurrent.Parallel parallel) {
     this.reports = reports;
+    this.parallel = parallel;
     this.cacheDir = config.evaluation().embeddingCache();
   }
 
   public EvaluationReport evaluate(ModelRuntime model, StoredDataset d, Split split, Evaluator.Options options,
       ImportProgress progress) {
-    EvaluationReport r = new Evaluator(model, cache(model)).evaluate(d.dataset(), d.splits(), split, d.spec().seed(), options,
+    EvaluationReport r = new Evaluator(model, cache(model), parallel).evaluate(d.dataset(), d.splits(), split, d.spec().seed(), options,
         progress);
     reports.save(r);
     return r;

@@ -39,7 +39,6 @@ import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Predicate;
-import java.util.stream.IntStream;
 
 /**
  * Runs one fine-tuning run to its end: the image stage (GPR-FT or MCIP), the optional re-alignment stage,
@@ -83,7 +82,16 @@ public final class FineTuneRunner {
   private final ImageDecoder decoder;
   private final Path repository;
 
+  private final dev.kagami.concurrent.Parallel parallel;
+
+  /** A runner whose loops run on the calling thread (tests). */
   public FineTuneRunner(ImageDecoder decoder, Path repository) {
+    this(decoder, repository, dev.kagami.concurrent.Parallel.SEQUENTIAL);
+  }
+
+  /** {@code parallel}: where image decoding, validation metrics and caption mining run. */
+  public FineTuneRunner(ImageDecoder decoder, Path repository, dev.kagami.concurrent.Parallel parallel) {
+    this.parallel = parallel;
     this.decoder = decoder;
     this.repository = repository;
   }
@@ -135,7 +143,7 @@ public final class FineTuneRunner {
           StageSession session = new StageSession(IMAGE, imageDir, spec, perEpoch, listener, cancelled, "i2i_map", visual::save,
               () -> {
                 Embeddings e = Embeddings.of(List.of(tuner.embed(valImages, 64)));
-                ImageRetrieval.Result r = ImageRetrieval.evaluate(e, valLabels, dataset.classes().size());
+                ImageRetrieval.Result r = ImageRetrieval.evaluate(parallel, e, valLabels, dataset.classes().size());
                 return Map.of("i2i_map", r.map(), "i2i_r1", r.recallAt1());
               });
           tuner.train(ex, dataset.classes().size(), spec.method().usesCaptions() ? captions.embeddings() : new float[0][], cfg,
@@ -176,7 +184,7 @@ public final class FineTuneRunner {
             StageSession session = new StageSession(REALIGN, realignDir, spec, perEpoch, listener, cancelled, "zero_shot",
                 textual::save, () -> {
                   Embeddings protos = Embeddings.of(List.of(realigner.embed(prompts)));
-                  double acc = Classification.zeroShot(Embeddings.of(List.of(valEmb)), valLabels, protos).accuracy();
+                  double acc = Classification.zeroShot(parallel, Embeddings.of(List.of(valEmb)), valLabels, protos).accuracy();
                   return Map.of("zero_shot", acc);
                 });
             realigner.train(ex, new TextRealigner.Config(spec.realignEpochs(), spec.batchSize(), spec.realignLearningRate(),
@@ -323,7 +331,7 @@ public final class FineTuneRunner {
       for (int i = 0; i < emb.length; i++) {
         System.arraycopy(emb[i], 0, flatCaps, i * dim, dim);
       }
-      List<int[]> mined = PseudoCaptions.mine(flatImages, imageEmb.length, flatCaps, emb.length, dim, spec.minedTopK(),
+      List<int[]> mined = PseudoCaptions.mine(parallel, flatImages, imageEmb.length, flatCaps, emb.length, dim, spec.minedTopK(),
           spec.minedThreshold());
       perImage.clear();
       perImage.addAll(mined);
@@ -340,7 +348,7 @@ public final class FineTuneRunner {
 
   private List<RgbImage> decode(List<DatasetItem> items, int side) {
     RgbImage[] out = new RgbImage[items.size()];
-    IntStream.range(0, items.size()).parallel().forEach(i -> out[i] = shrink(decoder.decode(items.get(i).source().read()), side));
+    parallel.forEach(items.size(), i -> out[i] = shrink(decoder.decode(items.get(i).source().read()), side));
     return List.of(out);
   }
 

@@ -55,6 +55,8 @@ public final class PaperTableCommand {
   private PaperTableCommand() {}
 
   public static void main(String[] argv) throws Exception {
+    dev.kagami.concurrent.Parallel cpu = new dev.kagami.concurrent.ThreadPools().parallel("cli",
+        Runtime.getRuntime().availableProcessors());
     Map<String, String> a = new java.util.HashMap<>();
     for (int i = 0; i + 1 < argv.length; i += 2) {
       a.put(argv[i].replaceFirst("^--", ""), argv[i + 1]);
@@ -78,7 +80,7 @@ public final class PaperTableCommand {
         : List.of(RunSpec.Method.values());
 
     ImageDecoder decoder = new ImageDecoder(ImageLimits.DEFAULT);
-    Dataset all = new DatasetImporter(decoder).openClipart(clipart, 1, "openclipart", ImportProgress.NONE);
+    Dataset all = new DatasetImporter(decoder, cpu).openClipart(clipart, 1, "openclipart", ImportProgress.NONE);
     Map<String, Split> pretrain = Splits.stratified(all, TrainDefaultCommand.SPLIT_SEED, TrainDefaultCommand.FRACTIONS);
     List<DatasetItem> heldOut = all.items().stream().filter(it -> pretrain.get(it.id()) != Split.TRAIN).toList();
     if (limit > 0 && heldOut.size() > limit) {
@@ -99,16 +101,16 @@ public final class PaperTableCommand {
     Map<String, EvaluationReport> reports = new LinkedHashMap<>();
     Map<String, Double> minutes = new LinkedHashMap<>();
     Map<String, String> best = new LinkedHashMap<>();
-    reports.put("base", evaluate(loader, basePath, poc, splits, seed, work));
+    reports.put("base", evaluate(loader, basePath, poc, splits, seed, work, cpu));
     for (RunSpec.Method m : methods) {
       RunSpec spec = new RunSpec(base.manifest().name(), base.manifest().version(), poc.name(), m, tr, lastBlocks, epochs, 32, lr,
           realignEpochs, realignLr, seed, 0, 3, RunSpec.CaptionSource.DATASET, 20, 0.27, 0, m.name().toLowerCase(Locale.ROOT));
       long t0 = System.nanoTime();
-      FineTuneRunner.Result r = new FineTuneRunner(decoder, repo).run(spec, base, poc, splits, work.resolve("runs").resolve(m.name()),
+      FineTuneRunner.Result r = new FineTuneRunner(decoder, repo, cpu).run(spec, base, poc, splits, work.resolve("runs").resolve(m.name()),
           new Printer(m.name()), () -> false, Optional.empty());
       minutes.put(label(m), (System.nanoTime() - t0) / 60e9);
       best.put(label(m), r.bestSteps().toString().replaceAll("[{}]", "").replace("=", " "));
-      reports.put(label(m), evaluate(loader, repo.resolve(r.resultModel()), poc, splits, seed, work));
+      reports.put(label(m), evaluate(loader, repo.resolve(r.resultModel()), poc, splits, seed, work, cpu));
     }
     String md = table(a, argv, base, poc, splits, reports, minutes, best, epochs, realignEpochs, lr, realignLr, tr, lastBlocks, seed);
     Files.createDirectories(out.toAbsolutePath().getParent());
@@ -126,11 +128,12 @@ public final class PaperTableCommand {
     };
   }
 
-  private static EvaluationReport evaluate(ModelLoader loader, Path pkg, Dataset d, Map<String, Split> splits, long seed, Path work)
+  private static EvaluationReport evaluate(ModelLoader loader, Path pkg, Dataset d, Map<String, Split> splits, long seed, Path work,
+      dev.kagami.concurrent.Parallel cpu)
       throws IOException {
     try (ModelRuntime rt = loader.load(pkg, ModelLoader.Settings.forTool(EngineKind.ONNXRUNTIME));
         EmbeddingCache cache = EmbeddingCache.open(EmbeddingCache.fileFor(work.resolve("cache"), rt), rt.dimension())) {
-      return new Evaluator(rt, cache).evaluate(d, splits, Split.TEST, seed, Evaluator.Options.defaults(), ImportProgress.NONE);
+      return new Evaluator(rt, cache, cpu).evaluate(d, splits, Split.TEST, seed, Evaluator.Options.defaults(), ImportProgress.NONE);
     }
   }
 

@@ -76,8 +76,11 @@ public class RunManager {
   private final Map<String, Active> active = new ConcurrentHashMap<>();
   private volatile boolean shuttingDown;
 
+  private final dev.kagami.concurrent.Parallel parallel;
+
   public RunManager(RunRepository runs, DatasetRepository datasets, ModelRegistry models, Evaluations evaluations,
-      KagamiConfig config, ImageDecoder decoder) {
+      KagamiConfig config, ImageDecoder decoder, dev.kagami.concurrent.Parallel parallel) {
+    this.parallel = parallel;
     this.runs = runs;
     this.datasets = datasets;
     this.models = models;
@@ -245,7 +248,7 @@ public class RunManager {
       ModelPackage base = basePackage(spec);
       a.update(r -> with(r, JobState.RUNNING, r.stage(), r.step(), r.totalSteps()), true);
       Path runDir = config.finetune().runs().resolve(a.id);
-      FineTuneRunner runner = new FineTuneRunner(decoder, config.model().repository().toAbsolutePath());
+      FineTuneRunner runner = new FineTuneRunner(decoder, config.model().repository().toAbsolutePath(), parallel);
       FineTuneRunner.Result res = runner.run(spec, base, d.dataset(), d.splits(), runDir, new Listener(a), () -> a.cancelled || shuttingDown,
           Optional.of((name, version) -> evaluations.evaluate(models.load(name, version), d, Split.TEST,
               Evaluator.Options.defaults(), ImportProgress.NONE)));

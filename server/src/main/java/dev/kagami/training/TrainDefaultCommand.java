@@ -28,7 +28,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.IntStream;
 
 /**
  * Trains Kagami's own CLIP from scratch (contrastive pretraining of both towers) on the training splits of
@@ -65,14 +64,15 @@ public final class TrainDefaultCommand {
     Path fashion = Path.of(a.getOrDefault("fashion-mnist", "/usr/share/datasets/fashion-mnist"));
     Path clipart = Path.of(a.getOrDefault("openclipart", "/usr/share/openclipart/png"));
     ImageDecoder decoder = new ImageDecoder(ImageLimits.DEFAULT);
-    DatasetImporter importer = new DatasetImporter(decoder);
+    dev.kagami.concurrent.Parallel cpu = new dev.kagami.concurrent.ThreadPools().parallel("cli", Runtime.getRuntime().availableProcessors());
+    DatasetImporter importer = new DatasetImporter(decoder, cpu);
     Dataset fm = importer.fashionMnist(fashion, "fashion-mnist", 0, ImportProgress.NONE);
     Dataset oc = importer.openClipart(clipart, 1, "openclipart", ImportProgress.NONE);
     List<DatasetItem> fmTrain = Splits.select(fm, Splits.stratified(fm, SPLIT_SEED, FRACTIONS), Split.TRAIN);
     List<DatasetItem> ocTrain = Splits.select(oc, Splits.stratified(oc, SPLIT_SEED, FRACTIONS), Split.TRAIN);
     switch (mode) {
       case "corpus" -> writeCorpus(Path.of(required(a, "out")), fm, oc, ocTrain);
-      case "train" -> train(a, decoder, fm, fmTrain, ocTrain);
+      case "train" -> train(a, decoder, fm, fmTrain, ocTrain, cpu);
       default -> throw new IllegalArgumentException("usage: corpus --out FILE | train --init DIR --repository DIR --version V");
     }
   }
@@ -109,7 +109,7 @@ public final class TrainDefaultCommand {
   }
 
   private static void train(Map<String, String> a, ImageDecoder decoder, Dataset fm, List<DatasetItem> fmTrain,
-      List<DatasetItem> ocTrain) {
+      List<DatasetItem> ocTrain, dev.kagami.concurrent.Parallel cpu) {
     ModelPackage init = new ModelPackageReader().read(Path.of(required(a, "init")).toAbsolutePath());
     Path repository = Path.of(a.getOrDefault("repository", "models")).toAbsolutePath();
     String version = a.getOrDefault("version", "1");
@@ -131,7 +131,7 @@ public final class TrainDefaultCommand {
       for (int i = 0; i < ocTrain.size(); i++) {
         ocCaps[i] = ocTrain.get(i).captions().stream().map(tok::tokenize).toList();
       }
-      IntStream.range(0, all.size()).parallel().forEach(i -> {
+      cpu.forEach(all.size(), i -> {
         DatasetItem it = all.get(i);
         RgbImage img = FineTuneRunner.shrink(decoder.decode(it.source().read()), keep);
         ex[i] = i < fmTrain.size()

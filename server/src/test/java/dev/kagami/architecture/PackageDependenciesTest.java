@@ -31,13 +31,13 @@ class PackageDependenciesTest {
       Map.entry("engine", Set.of("engine.djl", "model", "error")),
       Map.entry("engine.djl", Set.of("engine", "model", "error")),
       Map.entry("embedding", Set.of("engine", "preprocess", "model", "error", "config")),
-      Map.entry("dataset", Set.of("preprocess", "error")),
-      Map.entry("evaluation", Set.of("dataset", "embedding", "engine", "preprocess", "model", "error")),
+      Map.entry("dataset", Set.of("preprocess", "concurrent", "error")),
+      Map.entry("evaluation", Set.of("dataset", "embedding", "engine", "preprocess", "model", "concurrent", "error")),
       Map.entry("persistence", Set.of("dataset", "evaluation", "job", "error", "config")),
       Map.entry("index", Set.of("error")),
       Map.entry("index.solr", Set.of("index", "error")),
-      Map.entry("finetune", Set.of("finetune.onnx", "embedding", "engine", "model", "preprocess", "error")),
-      Map.entry("training", Set.of("finetune", "dataset", "evaluation", "embedding", "engine", "model", "preprocess", "persistence", "job", "error", "config")),
+      Map.entry("finetune", Set.of("finetune.onnx", "embedding", "engine", "model", "preprocess", "concurrent", "error")),
+      Map.entry("training", Set.of("finetune", "dataset", "evaluation", "embedding", "engine", "model", "preprocess", "persistence", "job", "concurrent", "error", "config")),
       Map.entry("app", Set.of("training", "finetune", "embedding", "evaluation", "dataset", "persistence", "preprocess", "index",
           "index.solr", "model", "job", "concurrent", "error", "config")),
       Map.entry("api.grpc", Set.of("app", "training", "embedding", "evaluation", "dataset", "persistence", "preprocess", "index",
@@ -72,5 +72,29 @@ class PackageDependenciesTest {
     }
     assertThat(references).as("cross-package references found (the scan is not vacuous)").isGreaterThan(50);
     assertThat(violations).isEmpty();
+  }
+
+  /** Calls that would run server work on the common ForkJoin pool (a supplyAsync or runAsync without an executor). */
+  static final Pattern COMMON_POOL = Pattern.compile(
+      "\\.parallel\\(\\)|parallelStream\\(|ForkJoinPool|(?:supplyAsync|runAsync)\\((?:[^,()]|\\([^()]*\\))*\\)\\s*[.;)]");
+
+  @Test
+  void no_server_work_runs_on_the_common_fork_join_pool() throws IOException {
+    Path root = Path.of("src/main/java/dev/kagami");
+    List<String> found = new ArrayList<>();
+    try (Stream<Path> files = Files.walk(root)) {
+      for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
+        List<String> lines = Files.readAllLines(f);
+        for (int i = 0; i < lines.size(); i++) {
+          if (COMMON_POOL.matcher(lines.get(i)).find()) {
+            found.add(f.getFileName() + ":" + (i + 1) + ": " + lines.get(i).trim());
+          }
+        }
+      }
+    }
+    assertThat(COMMON_POOL.matcher("IntStream.range(0, n).parallel().forEach(i -> {").find()).isTrue();
+    assertThat(COMMON_POOL.matcher("CompletableFuture.supplyAsync(() -> work());").find()).isTrue();
+    assertThat(COMMON_POOL.matcher("CompletableFuture.supplyAsync(work, pool);").find()).isFalse();
+    assertThat(found).as("use dev.kagami.concurrent.Parallel or a pool from ThreadPools").isEmpty();
   }
 }

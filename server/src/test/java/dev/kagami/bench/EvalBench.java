@@ -43,7 +43,7 @@ public final class EvalBench {
     }
     ImageDecoder decoder = new ImageDecoder(ImageLimits.DEFAULT);
     // images test + images train: half the items of each part go to test, half to train
-    Dataset d = new DatasetImporter(decoder).fashionMnist(fm, "fashion-mnist", images, ImportProgress.NONE);
+    Dataset d = new DatasetImporter(decoder, dev.kagami.concurrent.Parallel.SEQUENTIAL).fashionMnist(fm, "fashion-mnist", images, ImportProgress.NONE);
     var splits = Splits.stratified(d, 1, new Splits.Fractions(0.5, 0.0, 0.5));
     try (ModelRuntime rt = new ModelLoader(new EngineFactory(), decoder).load(pkg, ModelLoader.Settings.forTool(EngineKind.ONNXRUNTIME));
         EmbeddingCache cache = EmbeddingCache.inMemory(rt.dimension())) {

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class DatasetImporterTest {
 
-  final DatasetImporter importer = new DatasetImporter(new ImageDecoder(new ImageLimits(1_000_000, 4_000_000)));
+  final DatasetImporter importer = new DatasetImporter(new ImageDecoder(new ImageLimits(1_000_000, 4_000_000)),
+      new dev.kagami.concurrent.ThreadPools().parallel("test-import", 3));
 
   static void png(Path p, Color c) throws IOException {
     Files.createDirectories(p.getParent());

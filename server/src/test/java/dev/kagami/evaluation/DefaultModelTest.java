@@ -39,7 +39,7 @@ class DefaultModelTest {
     Path fm = Path.of("/usr/share/datasets/fashion-mnist");
     Assumptions.assumeTrue(Files.isDirectory(fm), "needs Debian's dataset-fashion-mnist (.ci/run installs it)");
     ImageDecoder decoder = new ImageDecoder(ImageLimits.DEFAULT);
-    Dataset d = new DatasetImporter(decoder).fashionMnist(fm, "fashion-mnist", 2000, ImportProgress.NONE);
+    Dataset d = new DatasetImporter(decoder, dev.kagami.concurrent.Parallel.SEQUENTIAL).fashionMnist(fm, "fashion-mnist", 2000, ImportProgress.NONE);
     var splits = Splits.stratified(d, 42, new Splits.Fractions(0.8, 0.1, 0.1));
     ModelLoader.Settings parity = ModelLoader.Settings.forTool(EngineKind.ONNXRUNTIME).withParityCheck(0.9999);
     try (ModelRuntime rt = new ModelLoader(new EngineFactory(), decoder).load(Fixtures.DEFAULT_MODEL, parity)) {

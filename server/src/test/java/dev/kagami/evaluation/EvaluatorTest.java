@@ -44,7 +44,7 @@ class EvaluatorTest {
     }
     Files.write(root.resolve("m.jsonl"), lines);
     ImageDecoder decoder = new ImageDecoder(new ImageLimits(1 << 24, 1L << 26));
-    Dataset d = new DatasetImporter(decoder).manifest(root.resolve("m.jsonl"), "colors", ImportProgress.NONE);
+    Dataset d = new DatasetImporter(decoder, dev.kagami.concurrent.Parallel.SEQUENTIAL).manifest(root.resolve("m.jsonl"), "colors", ImportProgress.NONE);
     var splits = Splits.stratified(d, 1, new Splits.Fractions(0.5, 0.0, 0.5));
     ModelLoader loader = new ModelLoader(new EngineFactory(), decoder);
     try (ModelRuntime rt = loader.load(Fixtures.TINY_CLIP, new ModelLoader.Settings(EngineKind.ONNXRUNTIME,
