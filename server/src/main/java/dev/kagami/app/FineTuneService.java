@@ -1,6 +1,12 @@
 package dev.kagami.app;
 
 import dev.kagami.embedding.ModelRegistry;
+import dev.kagami.error.ErrorKind;
+import dev.kagami.error.Failure;
+import dev.kagami.job.JobId;
+import dev.kagami.job.JobKind;
+import dev.kagami.job.JobProgress;
+import dev.kagami.job.JobState;
 import dev.kagami.embedding.ModelRuntime;
 import dev.kagami.error.KagamiException.InvalidInput;
 import dev.kagami.model.ModelId;
@@ -32,18 +38,73 @@ public class FineTuneService {
   public static final double DEFAULT_MINED_THRESHOLD = 0.27;
   public static final int DEFAULT_LIST_LIMIT = 50;
 
+  /** What a fine-tuning job keeps as its result. */
+  public record RunResult(String runId, String resultModel, String baseReportId, String tunedReportId) {}
+
   private final RunManager runs;
   private final ModelRegistry models;
+  private final JobService jobs;
 
-  public FineTuneService(RunManager runs, ModelRegistry models) {
+  public FineTuneService(RunManager runs, ModelRegistry models, JobService jobs) {
     this.runs = runs;
     this.models = models;
+    this.jobs = jobs;
   }
 
-  /** Checks the command (every default filled in) and queues the run. */
+  /** Runs that were resumed (or left unfinished) at start-up are followed as jobs again. */
+  void onStart(@jakarta.enterprise.event.Observes @jakarta.annotation.Priority(250) io.quarkus.runtime.StartupEvent ev) {
+    for (dev.kagami.job.Job j : jobs.list(JobKind.FINETUNE, JobState.RUNNING, JobService.MAX_LIST_LIMIT)) {
+      follow(runs.get(j.id().value()));
+    }
+    for (dev.kagami.job.Job j : jobs.list(JobKind.FINETUNE, JobState.QUEUED, JobService.MAX_LIST_LIMIT)) {
+      follow(runs.get(j.id().value()));
+    }
+  }
+
+  /** Checks the command (every default filled in) and queues the run; it is listed with the jobs under its id. */
   public StoredRun start(StartRunCommand c) {
     String id = RunManager.newId();
-    return runs.start(id, spec(c, id));
+    StoredRun r = runs.start(id, spec(c, id));
+    follow(r);
+    return r;
+  }
+
+  /** Mirrors a run into the jobs: its state, its steps as progress, its outcome. */
+  private void follow(StoredRun r) {
+    JobId id = new JobId(r.id());
+    jobs.track(JobKind.FINETUNE, id, configTree(r), () -> cancelQuietly(r.id()));
+    runs.watch(r.id(), u -> {
+      if (u instanceof RunManager.Update.Snapshot s) {
+        StoredRun run = s.run();
+        JobProgress p = new JobProgress(run.stage(), run.step(), run.totalSteps(), -1);
+        Failure f = switch (run.state()) {
+          case FAILED -> new Failure(ErrorKind.INTERNAL, run.error() == null ? "the run failed" : run.error());
+          case CANCELLED -> new Failure(ErrorKind.CANCELLED, run.error() == null ? "cancelled" : run.error());
+          default -> null;
+        };
+        jobs.mirror(id, run.state(), p, run.state() == JobState.SUCCEEDED ? new RunResult(run.id(), run.resultModel(),
+            run.baseReportId(), run.tunedReportId()) : null, f);
+      } else if (u instanceof RunManager.Update.Progress p) {
+        jobs.mirror(id, JobState.RUNNING, new JobProgress(p.stage(), p.step().step(), p.step().totalSteps(), p.etaSeconds()),
+            null, null);
+      }
+    });
+  }
+
+  private static Object configTree(StoredRun r) {
+    try {
+      return new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.config());
+    } catch (java.io.IOException e) {
+      return r.config();
+    }
+  }
+
+  private void cancelQuietly(String runId) {
+    try {
+      runs.cancel(runId);
+    } catch (dev.kagami.error.KagamiException.FailedPrecondition e) {
+      // it ended meanwhile; its last snapshot ends the job
+    }
   }
 
   /** The command with every default filled in; captions default to the dataset's, or label templates when it has none. */

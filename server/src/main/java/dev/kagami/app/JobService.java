@@ -58,6 +58,10 @@ public class JobService {
   private final ObjectMapper json = new ObjectMapper().findAndRegisterModules();
   private final Map<JobKind, ThreadPoolExecutor> pools = new EnumMap<>(JobKind.class);
   private final Map<JobId, Running> live = new ConcurrentHashMap<>();
+  /** Jobs whose work runs elsewhere (fine-tuning runs): their latest snapshot and how to cancel them. */
+  private final Map<JobId, External> external = new ConcurrentHashMap<>();
+
+  private record External(Job job, Runnable cancel, long lastWrite) {}
   private final JobWatchers watchers = new JobWatchers();
   private volatile boolean closed;
 
@@ -128,12 +132,66 @@ public class JobService {
     if (r != null) {
       return r.job;
     }
+    External x = external.get(id);
+    if (x != null) {
+      return x.job();
+    }
     return repository.find(id).orElseThrow(() -> new NotFound("no job with id '" + id + "'"));
   }
 
   public Optional<Job> find(JobId id) {
     Running r = live.get(id);
-    return r != null ? Optional.of(r.job) : repository.find(id);
+    if (r != null) {
+      return Optional.of(r.job);
+    }
+    External x = external.get(id);
+    return x != null ? Optional.of(x.job()) : repository.find(id);
+  }
+
+  /**
+   * Tracks a job whose work runs elsewhere (a fine-tuning run, with its own thread and table): recorded (or
+   * found again, after a restart) under the same id, listed and watched like the others; {@code cancel}
+   * asks its owner to stop it. Its owner reports its changes with {@link #mirror}.
+   */
+  public Job track(JobKind kind, JobId id, Object request, Runnable cancel) {
+    Job job = repository.find(id).orElseGet(() -> {
+      Instant now = clock.instant();
+      Job j = new Job(id, kind, JobState.QUEUED, now, now, toJson(request), JobProgress.QUEUED, null, null);
+      repository.create(j);
+      return j;
+    });
+    if (!job.state().ended()) {
+      external.put(id, new External(job, cancel, System.nanoTime()));
+    }
+    return job;
+  }
+
+  /**
+   * A tracked job's new state, progress and outcome ({@code result}: an object written as JSON). Stored at
+   * state changes and at most once per progress interval otherwise; watchers get every one.
+   */
+  public void mirror(JobId id, JobState state, JobProgress progress, Object result, Failure failure) {
+    External x = external.get(id);
+    if (x == null) {
+      return;
+    }
+    Instant now = clock.instant();
+    Job j = x.job().withState(state, now).withProgress(progress, now);
+    if (state.ended()) {
+      j = j.ended(state, result == null ? null : toJson(result), failure, now);
+    }
+    long t = System.nanoTime();
+    boolean write = state != x.job().state() || !progress.stage().equals(x.job().progress().stage())
+        || t - x.lastWrite() >= progressIntervalNanos;
+    if (write) {
+      repository.update(j);
+    }
+    if (state.ended()) {
+      external.remove(id);
+    } else {
+      external.put(id, new External(j, x.cancel(), write ? t : x.lastWrite()));
+    }
+    watchers.publish(j);
   }
 
   public static final int DEFAULT_LIST_LIMIT = 50;
@@ -145,10 +203,18 @@ public class JobService {
       throw new dev.kagami.error.KagamiException.InvalidInput("limit must be 0 (default " + DEFAULT_LIST_LIMIT + ") to "
           + MAX_LIST_LIMIT + ", is " + limit);
     }
-    return repository.list(kind, state, limit == 0 ? DEFAULT_LIST_LIMIT : limit).stream().map(j -> {
-      Running r = live.get(j.id());
-      return r != null ? r.job : j;
-    }).toList();
+    return repository.list(kind, state, limit == 0 ? DEFAULT_LIST_LIMIT : limit).stream()
+        .map(this::current).toList();
+  }
+
+  /** The in-memory snapshot of a job that is still going, else the stored one. */
+  private Job current(Job stored) {
+    Running r = live.get(stored.id());
+    if (r != null) {
+      return r.job;
+    }
+    External x = external.get(stored.id());
+    return x != null ? x.job() : stored;
   }
 
   /**
@@ -156,6 +222,11 @@ public class JobService {
    * An ended job is returned as it is.
    */
   public Job cancel(JobId id) {
+    External x = external.get(id);
+    if (x != null) {
+      x.cancel().run();
+      return get(id);
+    }
     Running r = live.get(id);
     if (r == null) {
       return get(id);

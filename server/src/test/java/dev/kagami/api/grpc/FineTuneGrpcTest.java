@@ -138,6 +138,24 @@ class FineTuneGrpcTest {
         .addInputs(EmbedInput.newBuilder().setText("horizontal stripes")).build());
     assertThat(emb.getEmbeddings(0).getValuesCount()).isEqualTo(32);
     assertThat(emb.getModel().getVersion()).isEqualTo("ft-grpc");
+    // the run is a job too: listed with the others, its result naming the new version
+    var jobs = dev.kagami.api.v1.JobServiceGrpc.newBlockingStub(channel);
+    dev.kagami.api.v1.Job job = null;
+    for (int i = 0; i < 100; i++) {
+      job = jobs.getJob(dev.kagami.api.v1.GetJobRequest.newBuilder().setId(started.getId()).build());
+      if (job.getState() == dev.kagami.api.v1.JobState.JOB_STATE_SUCCEEDED) {
+        break;
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+    }
+    assertThat(job.getKind()).isEqualTo(dev.kagami.api.v1.JobKind.JOB_KIND_FINETUNE);
+    assertThat(job.getState()).isEqualTo(dev.kagami.api.v1.JobState.JOB_STATE_SUCCEEDED);
+    assertThat(job.getResultJson()).contains("\"resultModel\":\"tiny-clip/ft-grpc\"").contains(stored.getTunedReportId());
+    assertThat(job.getRequestJson()).contains("\"newVersion\":\"ft-grpc\"");
     // an ended run cannot be cancelled
     assertThat(GrpcTesting.code(() -> runs.cancelRun(CancelRunRequest.newBuilder().setId(started.getId()).build())))
         .isEqualTo(Status.Code.FAILED_PRECONDITION);
@@ -153,7 +171,9 @@ class FineTuneGrpcTest {
     while (watch.hasNext()) {
       RunEvent e = watch.next();
       if (e.hasProgress() && !asked) {
-        runs.cancelRun(CancelRunRequest.newBuilder().setId(started.getId()).build());
+        // through the job service: a run is a job, and cancelling the job stops the run
+        dev.kagami.api.v1.JobServiceGrpc.newBlockingStub(channel).cancelJob(dev.kagami.api.v1.CancelJobRequest.newBuilder()
+            .setId(started.getId()).build());
         asked = true;
       }
       if (e.hasRun()) {
