@@ -143,7 +143,10 @@ public class SearchResource {
 
   static IndexCommands.Query query(SearchBody b) {
     int given = (b.text() != null ? 1 : 0) + (b.image() != null ? 1 : 0) + (b.id() != null ? 1 : 0) + (b.vector() != null ? 1 : 0);
-    if (given != 1) {
+    if (given == 0) {
+      return null; // the application layer says what a query needs
+    }
+    if (given > 1) {
       throw new InvalidInput("the query needs exactly one of text, image, id or vector; it has " + given);
     }
     if (b.text() != null) {
