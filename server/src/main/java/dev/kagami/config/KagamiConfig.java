@@ -9,6 +9,13 @@ import java.time.Duration;
 @ConfigMapping(prefix = "kagami")
 public interface KagamiConfig {
 
+  /**
+   * The one data folder: the H2 database, the index and kept images, uploads, fine-tuning runs and the
+   * caches live under it unless each is set on its own (the defaults below are relative to it).
+   */
+  @WithDefault("data")
+  Path dataDir();
+
   Model model();
 
   Serving serving();
@@ -29,11 +36,11 @@ public interface KagamiConfig {
      * The only folders ImportDataset may read from (paths and manifests under them; {@code ..} and symbolic
      * links cannot lead out). The command-line tools are not limited.
      */
-    @WithDefault("data/imports,/usr/share/datasets,/usr/share/openclipart")
+    @WithDefault("${kagami.data-dir}/imports,/usr/share/datasets,/usr/share/openclipart")
     java.util.List<Path> importRoots();
 
     /** Folder that uploaded archives are unpacked into, one sub-folder per dataset; their images stay there. */
-    @WithDefault("data/uploads")
+    @WithDefault("${kagami.data-dir}/uploads")
     Path uploads();
 
     /** Largest upload accepted (bytes of the zip); a larger one is refused with INVALID_ARGUMENT / 400. */
@@ -49,7 +56,7 @@ public interface KagamiConfig {
     int maxUploadEntries();
 
     /** Folder of the thumbnails shown when browsing datasets (written once per image and size). */
-    @WithDefault("data/cache/thumbnails")
+    @WithDefault("${kagami.data-dir}/cache/thumbnails")
     Path thumbnails();
   }
 
@@ -58,7 +65,7 @@ public interface KagamiConfig {
   /** Fine-tuning runs. */
   interface FineTune {
     /** Folder of the runs' working state (checkpoints, best weights), one sub-folder per run. */
-    @WithDefault("data/runs")
+    @WithDefault("${kagami.data-dir}/runs")
     Path runs();
 
     /** Runs that may wait for the one training thread; beyond this, RESOURCE_EXHAUSTED. */
@@ -73,11 +80,11 @@ public interface KagamiConfig {
   /** The embedded vector index and the kept images. */
   interface Index {
     /** Folder of the Lucene collections. */
-    @WithDefault("data/index")
+    @WithDefault("${kagami.data-dir}/index")
     Path root();
 
     /** Folder of the kept images (content-addressed by SHA-256). */
-    @WithDefault("data/images")
+    @WithDefault("${kagami.data-dir}/images")
     Path images();
 
     /** Threads that write to and search the index. */
@@ -195,7 +202,7 @@ public interface KagamiConfig {
   /** Evaluation runs. */
   interface Evaluation {
     /** Folder of the embedding caches, one file per model version. */
-    @WithDefault("data/cache/embeddings")
+    @WithDefault("${kagami.data-dir}/cache/embeddings")
     Path embeddingCache();
   }
 
