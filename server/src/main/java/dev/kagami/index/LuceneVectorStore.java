@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -25,14 +24,9 @@ import java.util.stream.Stream;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.DoublePoint;
 import org.apache.lucene.document.KnnFloatVectorField;
-import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.search.IndexSearcher;
-import org.apache.lucene.search.KnnFloatVectorQuery;
-import org.apache.lucene.search.Query;
-import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.TermQuery;
-import org.apache.lucene.search.TopDocs;
 
 /**
  * The embedded vector store: one Lucene index per collection under {@code root/<collection>/}, vectors
@@ -167,7 +161,7 @@ public final class LuceneVectorStore implements VectorStore {
     this.opener = new LuceneCollection.Opener(settings, walFiles, mergeExecutor, writeExecutor);
     try {
       Files.createDirectories(root);
-      aliases = readAliases(root.resolve(ALIASES));
+      aliases = AliasFile.read(root.resolve(ALIASES));
       try (Stream<Path> dirs = Files.list(root)) {
         for (Path d : dirs.filter(Files::isDirectory).sorted().toList()) {
           String name = d.getFileName().toString();
@@ -235,33 +229,6 @@ public final class LuceneVectorStore implements VectorStore {
     return c;
   }
 
-  private static Map<String, String> readAliases(Path file) throws IOException {
-    if (!Files.exists(file)) {
-      return Map.of();
-    }
-    java.util.Properties p = new java.util.Properties();
-    try (java.io.Reader r = Files.newBufferedReader(file, java.nio.charset.StandardCharsets.UTF_8)) {
-      p.load(r);
-    }
-    Map<String, String> m = new HashMap<>();
-    p.stringPropertyNames().forEach(k -> m.put(k, p.getProperty(k)));
-    return Map.copyOf(m);
-  }
-
-  /** Writes the alias file atomically: a temporary file, fsynced, renamed over the old one, directory fsynced. */
-  private void writeAliases(Map<String, String> next) throws IOException {
-    java.util.Properties p = new java.util.Properties();
-    p.putAll(next);
-    Path tmp = root.resolve(ALIASES + ".tmp");
-    try (java.io.Writer w = Files.newBufferedWriter(tmp, java.nio.charset.StandardCharsets.UTF_8)) {
-      p.store(w, "Kagami collection aliases: alias=collection");
-    }
-    org.apache.lucene.util.IOUtils.fsync(tmp, false);
-    Files.move(tmp, root.resolve(ALIASES), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-    org.apache.lucene.util.IOUtils.fsync(root, true);
-  }
-
   @Override
   public synchronized void setAlias(String alias, String collection) {
     VectorStoreChecks.checkName("alias", alias);
@@ -274,7 +241,7 @@ public final class LuceneVectorStore implements VectorStore {
     Map<String, String> next = new HashMap<>(aliases);
     next.put(alias, collection);
     try {
-      writeAliases(next);
+      AliasFile.write(root, ALIASES, next);
     } catch (IOException e) {
       throw new BackendUnavailable("cannot write the aliases: " + e.getMessage(), e);
     }
@@ -388,12 +355,8 @@ public final class LuceneVectorStore implements VectorStore {
     }
   }
 
-  /** A searcher that sees every acknowledged write; release it with {@code c.searchers.release}. */
   private static IndexSearcher searcher(LuceneCollection c) throws IOException {
-    if (c.stale.getAndSet(false)) {
-      c.searchers.maybeRefreshBlocking();
-    }
-    return c.searchers.acquire();
+    return LuceneReads.searcher(c);
   }
 
   /** Makes every acknowledged write part of a Lucene commit, and drops the log before it. */
@@ -485,96 +448,17 @@ public final class LuceneVectorStore implements VectorStore {
 
   @Override
   public Optional<IndexedItem> get(String collection, String id) {
-    LuceneCollection c = require(collection);
-    try {
-      IndexSearcher s = searcher(c);
-      try {
-        TopDocs td = s.search(new TermQuery(new Term("id", id)), 1);
-        if (td.scoreDocs.length == 0) {
-          return Optional.empty();
-        }
-        return Optional.of(LuceneDocuments.item(s.storedFields().document(td.scoreDocs[0].doc), c.dimension));
-      } finally {
-        c.searchers.release(s);
-      }
-    } catch (IOException e) {
-      throw new BackendUnavailable("reading the index failed: " + e.getMessage(), e);
-    }
+    return LuceneReads.get(require(collection), id);
   }
 
   @Override
   public void forEach(String collection, int batchSize, java.util.function.Consumer<List<IndexedItem>> consumer) {
-    LuceneCollection c = require(collection);
-    if (batchSize < 1) {
-      throw new InvalidInput("batch size must be positive, is " + batchSize);
-    }
-    try {
-      IndexSearcher s = searcher(c);
-      try {
-        List<IndexedItem> batch = new ArrayList<>(batchSize);
-        for (org.apache.lucene.index.LeafReaderContext leaf : s.getIndexReader().leaves()) {
-          org.apache.lucene.util.Bits live = leaf.reader().getLiveDocs();
-          org.apache.lucene.index.StoredFields stored = leaf.reader().storedFields();
-          for (int doc = 0; doc < leaf.reader().maxDoc(); doc++) {
-            if (live != null && !live.get(doc)) {
-              continue;
-            }
-            batch.add(LuceneDocuments.item(stored.document(doc), c.dimension));
-            if (batch.size() == batchSize) {
-              consumer.accept(List.copyOf(batch));
-              batch.clear();
-            }
-          }
-        }
-        if (!batch.isEmpty()) {
-          consumer.accept(List.copyOf(batch));
-        }
-      } finally {
-        c.searchers.release(s);
-      }
-    } catch (IOException e) {
-      throw new BackendUnavailable("reading the index failed: " + e.getMessage(), e);
-    }
+    LuceneReads.forEach(require(collection), batchSize, consumer);
   }
 
   @Override
   public List<Hit> search(String collection, float[] query, int k, Filter filter) {
-    LuceneCollection c = require(collection);
-    VectorStoreChecks.checkVector("query vector", query, c.dimension);
-    if (k < 1 || k > 10_000) {
-      throw new InvalidInput("k must be in 1..10000, is " + k);
-    }
-    try {
-      IndexSearcher s = searcher(c);
-      try {
-        VectorStoreChecks.checkFilter(filter, fields -> LuceneDocuments.fieldKinds(s.getIndexReader()));
-        Query fq = LuceneDocuments.filterQuery(filter);
-        // Explore more candidates than asked for (as Elasticsearch's num_candidates), then keep the best k:
-        // recall rises at a small cost.
-        int candidates = Math.min(10_000, Math.max(k, settings.searchCandidates()));
-        KnnFloatVectorQuery knn = new KnnFloatVectorQuery("vector", query, candidates, fq);
-        ScoreDoc[] top;
-        if (c.quantization == Quantization.INT8) {
-          // the graph walk scored int8 vectors; rescore every candidate with its float vector, keep the best k
-          top = LuceneDocuments.rescore(s, s.search(knn, candidates).scoreDocs, query, k);
-        } else {
-          top = s.search(knn, k).scoreDocs;
-          for (ScoreDoc sd : top) {
-            sd.score = 2 * sd.score - 1; // Lucene scores DOT_PRODUCT as (1 + dot) / 2; report the cosine
-          }
-        }
-        List<Hit> hits = new ArrayList<>(top.length);
-        for (ScoreDoc sd : top) {
-          Document d = s.storedFields().document(sd.doc);
-          hits.add(new Hit(d.get("id"), sd.score, LuceneDocuments.metadata(d), d.get("img")));
-        }
-        return hits;
-      } finally {
-        c.searchers.release(s);
-      }
-    } catch (IOException e) {
-      throw new BackendUnavailable("reading the index failed: " + e.getMessage(), e);
-    }
+    return LuceneReads.search(require(collection), query, k, filter, settings.searchCandidates());
   }
 
   @Override
