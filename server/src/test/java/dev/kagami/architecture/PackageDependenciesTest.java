@@ -28,7 +28,7 @@ class PackageDependenciesTest {
       Map.entry("job", Set.of("error")),
       Map.entry("model", Set.of("error")),
       Map.entry("preprocess", Set.of("model", "error")),
-      Map.entry("engine", Set.of("engine.djl", "model", "error")),
+      Map.entry("engine", Set.of("model", "error")),
       Map.entry("engine.djl", Set.of("engine", "model", "error")),
       Map.entry("embedding", Set.of("engine", "preprocess", "model", "error", "config")),
       Map.entry("dataset", Set.of("preprocess", "concurrent", "error")),
@@ -96,5 +96,33 @@ class PackageDependenciesTest {
     assertThat(COMMON_POOL.matcher("CompletableFuture.supplyAsync(() -> work());").find()).isTrue();
     assertThat(COMMON_POOL.matcher("CompletableFuture.supplyAsync(work, pool);").find()).isFalse();
     assertThat(found).as("use dev.kagami.concurrent.Parallel or a pool from ThreadPools").isEmpty();
+  }
+
+  /** The declared layers have no cycle (so "below" means something): a depth-first search over ALLOWED. */
+  @Test
+  void the_layers_have_no_cycle() {
+    List<String> cycles = new ArrayList<>();
+    Map<String, Integer> state = new java.util.HashMap<>();
+    for (String p : ALLOWED.keySet()) {
+      visit(p, state, new java.util.ArrayDeque<>(), cycles);
+    }
+    assertThat(cycles).isEmpty();
+  }
+
+  private static void visit(String p, Map<String, Integer> state, java.util.Deque<String> path, List<String> cycles) {
+    Integer s = state.get(p);
+    if (s != null) {
+      if (s == 1) {
+        cycles.add(String.join(" -> ", path) + " -> " + p);
+      }
+      return;
+    }
+    state.put(p, 1);
+    path.addLast(p);
+    for (String q : ALLOWED.getOrDefault(p, Set.of())) {
+      visit(q, state, path, cycles);
+    }
+    path.removeLast();
+    state.put(p, 2);
   }
 }
