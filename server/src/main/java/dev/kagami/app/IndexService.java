@@ -247,7 +247,8 @@ public class IndexService {
     IndexCommands.Reindex effective = new IndexCommands.Reindex(r.source(), r.target(), new ModelId(rt.name(), rt.version()),
         r.alias() == null ? "" : r.alias(), r.allowMissing());
     return jobs.submit(JobKind.REINDEX, effective, ctx -> {
-      Reindexer.ImageEmbedder embed = images -> Backoff.embed(embedder, rt, images.stream().map(EmbedInput::image).toList(), ctx);
+      Reindexer.ImageEmbedder embed = images -> embedder.embedPatiently(rt.name(), rt.version(),
+          images.stream().map(EmbedInput::image).toList(), ctx::cancelled).vectors();
       Reindexer.Result result = new Reindexer(index.store(), index.images()).run(req, embed,
           p -> ctx.progress("re-indexing", p.done(), p.total()), ctx::cancelled);
       return new ReindexResult(result.target().name(), result.target().count(), result.skipped(), result.skippedIds(),

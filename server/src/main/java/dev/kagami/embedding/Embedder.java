@@ -36,6 +36,7 @@ public class Embedder {
   private final Lane texts;
   private final int maxInputs;
   private final AtomicLong shed = new AtomicLong();
+  private final AtomicLong admittedImages = new AtomicLong();
 
   /** One lane: its preprocessing pool, the inputs queued there, their recent preparation time, its budget. */
   private static final class Lane {
@@ -91,6 +92,7 @@ public class Embedder {
     int imageCount = (int) inputs.stream().filter(i -> i instanceof EmbedInput.Image).count();
     Lane lane = imageCount > 0 ? images : texts;
     admit(rt, lane, inputs.size(), imageCount, budget);
+    admittedImages.addAndGet(imageCount);
     CompletableFuture<EmbedResult> result = new CompletableFuture<>();
     lane.queuedInputs.addAndGet(inputs.size());
     try {
@@ -104,6 +106,37 @@ public class Embedder {
       throw new Overloaded(lane.name + " preprocessing queue is full; retry with backoff");
     }
     return result;
+  }
+
+  /** Attempts of {@link #embedPatiently} before an overload is passed on. */
+  static final int PATIENT_ATTEMPTS = 200;
+
+  /**
+   * For background work (evaluations, re-indexing): embeds through the same admission control as live
+   * calls, but when the lane is full (live traffic comes first) waits and retries instead of failing;
+   * stops when {@code cancelled} says so. Blocks the calling thread.
+   */
+  public EmbedResult embedPatiently(String name, String version, List<EmbedInput> inputs,
+      java.util.function.BooleanSupplier cancelled) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return embed(name, version, inputs, CallBudget.NONE).join();
+      } catch (RuntimeException e) {
+        Throwable cause = dev.kagami.error.Failure.unwrap(e);
+        if (!(cause instanceof Overloaded) || attempt >= PATIENT_ATTEMPTS) {
+          throw cause instanceof RuntimeException re ? re : e;
+        }
+        if (cancelled.getAsBoolean()) {
+          throw new dev.kagami.error.KagamiException.Cancelled("cancelled while waiting for the embedder");
+        }
+        try {
+          Thread.sleep(Math.min(2000, 10L * attempt));
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw new dev.kagami.error.KagamiException.Cancelled("interrupted while waiting for the embedder");
+        }
+      }
+    }
   }
 
   /**
@@ -179,6 +212,11 @@ public class Embedder {
   }
 
   /** Calls refused by admission control (queue budget, deadline, full queue) since start. */
+  /** Images admitted so far (live calls and background work alike). */
+  public long admittedImages() {
+    return admittedImages.get();
+  }
+
   public long shedCalls() {
     return shed.get();
   }

@@ -45,13 +45,21 @@ public final class Evaluator {
   private final EmbeddingCache cache;
   private final Parallel parallel;
 
+  private final ImageEmbedder images;
+
   /** An evaluator whose loops run on the calling thread (tests). */
   public Evaluator(ModelRuntime model, EmbeddingCache cache) {
     this(model, cache, Parallel.SEQUENTIAL);
   }
 
-  /** {@code parallel}: where the metric loops and image preprocessing run (the server's compute pool). */
+  /** {@code parallel}: where the metric loops and image preprocessing run; images go straight to the model. */
   public Evaluator(ModelRuntime model, EmbeddingCache cache, Parallel parallel) {
+    this(model, cache, parallel, ImageEmbedder.direct(model, parallel.executor()));
+  }
+
+  /** {@code images}: how the images are embedded (the server's admission-controlled path). */
+  public Evaluator(ModelRuntime model, EmbeddingCache cache, Parallel parallel, ImageEmbedder images) {
+    this.images = images;
     this.parallel = parallel;
     if (cache.dimension() != model.dimension()) {
       throw new IllegalArgumentException("cache dimension " + cache.dimension() + " != model dimension " + model.dimension());
@@ -219,8 +227,7 @@ public final class Evaluator {
       }
       long cs = System.nanoTime();
       starts.add(cs);
-      calls.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> model.prepare(inputs), parallel.executor())
-          .thenCompose(p -> model.submit(p, CallBudget.NONE)));
+      calls.add(images.embed(inputs));
     }
     for (int c = 0; c < calls.size(); c++) {
       EmbedResult r = calls.get(c).join();

@@ -31,18 +31,37 @@ public class Evaluations {
 
   private final dev.kagami.concurrent.Parallel parallel;
 
-  public Evaluations(ReportRepository reports, KagamiConfig config, dev.kagami.concurrent.Parallel parallel) {
+  private final dev.kagami.embedding.Embedder embedder;
+  private final dev.kagami.embedding.ModelRegistry models;
+
+  public Evaluations(ReportRepository reports, KagamiConfig config, dev.kagami.concurrent.Parallel parallel,
+      dev.kagami.embedding.Embedder embedder, dev.kagami.embedding.ModelRegistry models) {
     this.reports = reports;
     this.parallel = parallel;
+    this.embedder = embedder;
+    this.models = models;
     this.cacheDir = config.evaluation().embeddingCache();
   }
 
   public EvaluationReport evaluate(ModelRuntime model, StoredDataset d, Split split, Evaluator.Options options,
       ImportProgress progress) {
-    EvaluationReport r = new Evaluator(model, cache(model), parallel).evaluate(d.dataset(), d.splits(), split, d.spec().seed(), options,
+    EvaluationReport r = new Evaluator(model, cache(model), parallel, images(model)).evaluate(d.dataset(), d.splits(), split, d.spec().seed(), options,
         progress);
     reports.save(r);
     return r;
+  }
+
+  /**
+   * Images of a served model go through the serving path's admission control, as Embed calls do: when live
+   * traffic fills the lane the evaluation waits and retries (live traffic comes first). A model that is not
+   * in the registry (a tool's) is embedded directly.
+   */
+  private dev.kagami.evaluation.ImageEmbedder images(ModelRuntime model) {
+    if (!models.loaded().contains(model.name() + "/" + model.version())) {
+      return dev.kagami.evaluation.ImageEmbedder.direct(model, parallel.executor());
+    }
+    return inputs -> java.util.concurrent.CompletableFuture.supplyAsync(() -> embedder.embedPatiently(model.name(),
+        model.version(), inputs, () -> false), parallel.executor());
   }
 
   private EmbeddingCache cache(ModelRuntime model) {

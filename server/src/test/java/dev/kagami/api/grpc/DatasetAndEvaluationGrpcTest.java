@@ -44,6 +44,9 @@ class DatasetAndEvaluationGrpcTest {
   static EvaluationServiceGrpc.EvaluationServiceBlockingStub evaluation;
   static Path dir;
 
+  @jakarta.inject.Inject
+  dev.kagami.embedding.Embedder embedder;
+
   @BeforeAll
   static void setUp() throws Exception {
     channel = ManagedChannelBuilder.forAddress("localhost", dev.kagami.testing.GrpcTesting.port()).usePlaintext().build();
@@ -97,6 +100,7 @@ class DatasetAndEvaluationGrpcTest {
     assertThat(datasets.getDataset(GetDatasetRequest.newBuilder().setName("colors").build()).getTrainImages()).isEqualTo(20);
 
     List<EvaluateProgress> ep = new ArrayList<>();
+    long admittedBefore = embedder.admittedImages();
     Report full = last(evaluation.evaluate(EvaluateRequest.newBuilder().setDataset("colors").setTemplates("simple").build()),
         ep).getReport();
     assertThat(ep.size()).isGreaterThan(1);
@@ -108,6 +112,8 @@ class DatasetAndEvaluationGrpcTest {
     assertThat(full.getSummary().getT2IQueries()).isEqualTo(20);
     assertThat(full.getPerClassCount()).isEqualTo(4);
     assertThat(full.getMarkdown()).contains("| I2I mAP (full ranking) |");
+    // the evaluation's images went through the same admission control as Embed calls
+    assertThat(embedder.admittedImages() - admittedBefore).isGreaterThanOrEqualTo(full.getOperations().getEmbeddedImages());
 
     Report onlyI2i = last(evaluation.evaluate(EvaluateRequest.newBuilder().setDataset("colors").addKpis(Kpi.I2I).build()),
         new ArrayList<>()).getReport();
