@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Initial (untrained) weights and tokenizer of Kagami's own CLIP, the first step of
-bin/kagami-train-default; the training itself runs in Java (dev.kagami.finetune.TrainDefaultCommand).
+bin/kagami-train-default; the training itself runs in Java (kagami train-default, dev.kagami.cli.TrainDefaultCli).
 
 Writes a Kagami model package with the OpenCLIP ViT architecture (the module definitions of the test
 fixture script make_tiny_clip.py, so parameter names match open_clip) at the "kagami-s" size, with seeded

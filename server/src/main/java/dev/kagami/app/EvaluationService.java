@@ -7,6 +7,7 @@ import dev.kagami.error.KagamiException.InvalidInput;
 import dev.kagami.error.KagamiException.NotFound;
 import dev.kagami.evaluation.Classification;
 import dev.kagami.evaluation.EvaluationReport;
+import dev.kagami.evaluation.ReportStore;
 import dev.kagami.evaluation.Evaluator;
 import dev.kagami.evaluation.PromptTemplates;
 import dev.kagami.evaluation.ReportComparison;
@@ -14,7 +15,6 @@ import dev.kagami.job.Job;
 import dev.kagami.job.JobKind;
 import dev.kagami.model.ModelId;
 import dev.kagami.persistence.DatasetRepository;
-import dev.kagami.persistence.ReportRepository;
 import dev.kagami.persistence.StoredDataset;
 import dev.kagami.training.Evaluations;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -38,11 +38,11 @@ public class EvaluationService {
 
   private final ModelRegistry models;
   private final DatasetRepository datasets;
-  private final ReportRepository reports;
+  private final ReportStore reports;
   private final JobService jobs;
   private final Evaluations evaluations;
 
-  public EvaluationService(ModelRegistry models, DatasetRepository datasets, ReportRepository reports, JobService jobs,
+  public EvaluationService(ModelRegistry models, DatasetRepository datasets, ReportStore reports, JobService jobs,
       Evaluations evaluations) {
     this.models = models;
     this.datasets = datasets;

@@ -4,8 +4,10 @@ import dev.kagami.concurrent.ThreadPools;
 import dev.kagami.config.KagamiConfig;
 import dev.kagami.error.KagamiException.Overloaded;
 import dev.kagami.index.ImageStore;
+import dev.kagami.index.LuceneSettings;
 import dev.kagami.index.LuceneVectorStore;
 import dev.kagami.index.VectorStore;
+import dev.kagami.index.solr.SolrSettings;
 import dev.kagami.index.solr.SolrVectorStore;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -32,17 +34,17 @@ public class IndexResources {
     KagamiConfig.Index c = config.index();
     this.store = switch (c.store()) {
       case LUCENE -> {
-        LuceneVectorStore.Settings s = LuceneVectorStore.Settings.defaults().withGraph(c.hnswM(), c.hnswBeamWidth())
+        LuceneSettings s = LuceneSettings.defaults().withGraph(c.hnswM(), c.hnswBeamWidth())
             .withSearchCandidates(c.searchCandidates()).withCommitInterval(c.commitInterval());
         yield new LuceneVectorStore(c.root(), c.writerThreads().isPresent()
-            ? s.withWriterThreads(c.writerThreads().getAsInt()) : s);
+            ? s.withWriterThreads(c.writerThreads().getAsInt()) : s, threads);
       }
       case SOLR -> {
         java.util.List<String> urls = c.solr().urls().filter(u -> !u.isEmpty()).orElseThrow(() -> new IllegalArgumentException(
             "kagami.index.store=solr needs kagami.index.solr.urls (base URLs of Solr nodes, comma-separated)"));
-        SolrVectorStore.Settings s = SolrVectorStore.Settings.of(urls).withLayout(c.solr().shards(), c.solr().replicas())
+        SolrSettings s = SolrSettings.of(urls).withLayout(c.solr().shards(), c.solr().replicas())
             .withGraph(c.hnswM(), c.hnswBeamWidth(), c.searchCandidates());
-        yield new SolrVectorStore(new SolrVectorStore.Settings(s.solrUrls(), s.shards(), s.replicas(), s.hnswM(),
+        yield new SolrVectorStore(new SolrSettings(s.solrUrls(), s.shards(), s.replicas(), s.hnswM(),
             s.hnswBeamWidth(), s.searchCandidates(), true, s.commitWithin(), c.solr().timeout()));
       }
     };

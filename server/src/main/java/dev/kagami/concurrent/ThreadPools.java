@@ -52,6 +52,11 @@ public class ThreadPools {
     return new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threads(name));
   }
 
+  /** One thread for periodic work (background commits, for example), named {@code kagami-<name>-1}. */
+  public java.util.concurrent.ScheduledExecutorService scheduled(String name) {
+    return java.util.concurrent.Executors.newSingleThreadScheduledExecutor(threads(name));
+  }
+
   /** A {@link Parallel} of {@code threads} threads on a pool of its own named {@code name}. */
   public Parallel parallel(String name, int threads) {
     return new Parallel(workers(name, threads), threads);

@@ -67,13 +67,18 @@ public final class DynamicBatcher<T> implements AutoCloseable {
   private final ServiceTime serviceTime = new ServiceTime();
 
   public DynamicBatcher(String name, Settings settings, Function<List<T>, float[][]> engine) {
+    this(name, settings, engine, new dev.kagami.concurrent.ThreadPools().threads("batcher-" + name));
+  }
+
+  /** A batcher whose worker threads come from {@code threads} (the server's {@code ThreadPools}). */
+  public DynamicBatcher(String name, Settings settings, Function<List<T>, float[][]> engine,
+      java.util.concurrent.ThreadFactory threads) {
     this.name = name;
     this.settings = settings;
     this.engine = engine;
     this.permits = new Semaphore(settings.capacity());
     for (int i = 0; i < settings.workers(); i++) {
-      Thread t = new Thread(this::work, "kagami-batcher-" + name + "-" + i);
-      t.setDaemon(true);
+      Thread t = threads.newThread(this::work);
       workers.add(t);
       t.start();
     }

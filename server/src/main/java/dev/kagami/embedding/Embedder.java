@@ -1,5 +1,6 @@
 package dev.kagami.embedding;
 
+import dev.kagami.concurrent.ThreadPools;
 import dev.kagami.config.KagamiConfig;
 import dev.kagami.error.KagamiException.Cancelled;
 import dev.kagami.error.KagamiException.DeadlineExceeded;
@@ -9,7 +10,6 @@ import dev.kagami.error.KagamiException.ShuttingDown;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -47,16 +47,11 @@ public class Embedder {
     final AtomicInteger queuedInputs = new AtomicInteger();
     final ServiceTime serviceTime = new ServiceTime();
 
-    Lane(String name, int threads, int capacity, long budgetNanos) {
+    Lane(ThreadPools pools, String name, int threads, int capacity, long budgetNanos) {
       this.name = name;
       this.threads = threads;
       this.budgetNanos = budgetNanos;
-      AtomicInteger n = new AtomicInteger();
-      this.pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(capacity), r -> {
-        Thread t = new Thread(r, "kagami-preprocess-" + name + "-" + n.incrementAndGet());
-        t.setDaemon(true);
-        return t;
-      }, new ThreadPoolExecutor.AbortPolicy());
+      this.pool = pools.bounded("preprocess-" + name, threads, capacity);
     }
 
     long expectedWaitNanos(int extra) {
@@ -64,13 +59,13 @@ public class Embedder {
     }
   }
 
-  public Embedder(ModelRegistry registry, KagamiConfig config) {
+  public Embedder(ModelRegistry registry, KagamiConfig config, ThreadPools pools) {
     this.registry = registry;
     KagamiConfig.Serving s = config.serving();
     this.maxInputs = s.maxInputsPerRequest();
     int imageThreads = s.preprocessThreads().orElse(Math.max(1, Runtime.getRuntime().availableProcessors() - 1));
-    this.images = new Lane("image", imageThreads, s.preprocessQueueCapacity(), s.imageQueueBudget().toNanos());
-    this.texts = new Lane("text", s.textThreads(), s.preprocessQueueCapacity(), s.textQueueBudget().toNanos());
+    this.images = new Lane(pools, "image", imageThreads, s.preprocessQueueCapacity(), s.imageQueueBudget().toNanos());
+    this.texts = new Lane(pools, "text", s.textThreads(), s.preprocessQueueCapacity(), s.textQueueBudget().toNanos());
   }
 
   /**

@@ -44,9 +44,17 @@ public final class ModelLoader {
   private final EngineFactory engines;
   private final ImageDecoder decoder;
 
+  private final dev.kagami.concurrent.ThreadPools pools;
+
   public ModelLoader(EngineFactory engines, ImageDecoder decoder) {
+    this(engines, decoder, new dev.kagami.concurrent.ThreadPools());
+  }
+
+  /** A loader whose runtimes take their batcher threads from {@code pools}. */
+  public ModelLoader(EngineFactory engines, ImageDecoder decoder, dev.kagami.concurrent.ThreadPools pools) {
     this.engines = engines;
     this.decoder = decoder;
+    this.pools = pools;
   }
 
   public ModelRuntime load(Path dir, Settings s) {
@@ -57,7 +65,7 @@ public final class ModelLoader {
       if (s.parityCheck()) {
         checkParity(pkg, engine, s);
       }
-      ModelRuntime rt = new ModelRuntime(pkg, engine, decoder, s.maxTextChars(), s.batching());
+      ModelRuntime rt = new ModelRuntime(pkg, engine, decoder, s.maxTextChars(), s.batching(), pools);
       LOG.infof("Loaded model %s (%s layout, dimension %d) on %s in %d ms", pkg.id(), pkg.layout(),
           engine.dimension(), s.engine().djlName(), (System.nanoTime() - t0) / 1_000_000);
       return rt;

@@ -34,10 +34,11 @@ public class ModelRegistry {
   private volatile ModelRuntime active;
   private volatile boolean closed;
 
-  public ModelRegistry(KagamiConfig config, Event<ModelActivated> activated, ImageDecoder decoder) {
+  public ModelRegistry(KagamiConfig config, Event<ModelActivated> activated, ImageDecoder decoder,
+      dev.kagami.concurrent.ThreadPools pools) {
     this.config = config;
     this.activated = activated;
-    this.loader = new ModelLoader(new EngineFactory(), decoder);
+    this.loader = new ModelLoader(new EngineFactory(), decoder, pools);
   }
 
   void onStart(@Observes @Priority(100) StartupEvent ev) {

@@ -26,7 +26,7 @@ public final class ModelRuntime implements AutoCloseable {
   private final DynamicBatcher<long[]> texts;
 
   public ModelRuntime(ModelPackage pkg, EncoderEngine engine, ImageDecoder decoder, int maxTextChars,
-      DynamicBatcher.Settings batching) {
+      DynamicBatcher.Settings batching, dev.kagami.concurrent.ThreadPools pools) {
     this.pkg = pkg;
     this.engine = engine;
     this.decoder = decoder;
@@ -40,14 +40,14 @@ public final class ModelRuntime implements AutoCloseable {
         System.arraycopy(batch.get(i), 0, all, i * pixels, pixels);
       }
       return engine.encodeImages(all, batch.size());
-    });
+    }, pools.threads("batcher-" + pkg.id() + "-image"));
     this.texts = new DynamicBatcher<>("text", batching, batch -> {
       long[] all = new long[batch.size() * ctx];
       for (int i = 0; i < batch.size(); i++) {
         System.arraycopy(batch.get(i), 0, all, i * ctx, ctx);
       }
       return engine.encodeTexts(all, batch.size());
-    });
+    }, pools.threads("batcher-" + pkg.id() + "-text"));
   }
 
   public ModelPackage modelPackage() {

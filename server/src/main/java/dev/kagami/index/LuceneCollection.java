@@ -67,12 +67,12 @@ final class LuceneCollection {
   /** Opens collections and applies operations, with the store's settings, log files and thread pools. */
   static final class Opener {
     private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(LuceneVectorStore.class);
-    private final LuceneVectorStore.Settings settings;
+    private final LuceneSettings settings;
     private final WalFiles.Factory walFiles;
     private final ExecutorService mergeExecutor;
     private final ExecutorService writeExecutor;
 
-    Opener(LuceneVectorStore.Settings settings, WalFiles.Factory walFiles, ExecutorService mergeExecutor,
+    Opener(LuceneSettings settings, WalFiles.Factory walFiles, ExecutorService mergeExecutor,
         ExecutorService writeExecutor) {
       this.settings = settings;
       this.walFiles = walFiles;

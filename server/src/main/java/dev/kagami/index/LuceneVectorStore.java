@@ -1,11 +1,11 @@
 package dev.kagami.index;
 
+import dev.kagami.concurrent.ThreadPools;
 import dev.kagami.error.KagamiException.BackendUnavailable;
 import dev.kagami.error.KagamiException.FailedPrecondition;
 import dev.kagami.error.KagamiException.InvalidInput;
 import dev.kagami.error.KagamiException.NotFound;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -14,12 +14,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.DoublePoint;
@@ -52,92 +48,31 @@ public final class LuceneVectorStore implements VectorStore {
   static final String QUANTIZATION = "kagami.quantization";
   static final String WAL_GENERATION = "kagami.wal.generation";
 
-  /**
-   * How the store builds and searches its graphs and when it commits.
-   *
-   * @param hnswM max connections per graph node (Lucene's default 16)
-   * @param hnswBeamWidth candidates kept while inserting a node (Lucene's default 100)
-   * @param searchCandidates candidates explored per search (at least k; more gives higher recall, slower)
-   * @param mergeWorkers threads that build a merged segment's graph
-   * @param writerThreads threads that apply one upsert batch to Lucene (each builds the graph of a segment of
-   *     its own; batches are still applied one after another, so writes of one id keep their order)
-   * @param ramBufferMb indexing buffer before a segment is flushed
-   * @param commitInterval longest time an acknowledged write waits in the log before a Lucene commit
-   * @param walBytesPerCommit log size that triggers a commit sooner
-   */
-  public record Settings(int hnswM, int hnswBeamWidth, int searchCandidates, int mergeWorkers, int writerThreads,
-      double ramBufferMb, Duration commitInterval, long walBytesPerCommit) {
-
-    public Settings {
-      if (hnswM < 2 || hnswM > 512 || hnswBeamWidth < 1 || hnswBeamWidth > 3200 || searchCandidates < 1
-          || mergeWorkers < 1 || writerThreads < 1 || writerThreads > 64 || ramBufferMb < 1
-          || commitInterval.isNegative() || commitInterval.isZero() || walBytesPerCommit < 1) {
-        throw new IllegalArgumentException("invalid index settings " + this);
-      }
-    }
-
-    /** Lucene's graph defaults, one merge worker, a writer thread per core (at most 4). */
-    public static Settings defaults() {
-      int writers = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
-      return new Settings(16, 100, 100, 1, writers, 256, Duration.ofSeconds(60), 256L << 20);
-    }
-
-    public Settings withSearchCandidates(int n) {
-      return new Settings(hnswM, hnswBeamWidth, n, mergeWorkers, writerThreads, ramBufferMb, commitInterval,
-          walBytesPerCommit);
-    }
-
-    public Settings withGraph(int m, int beamWidth) {
-      return new Settings(m, beamWidth, searchCandidates, mergeWorkers, writerThreads, ramBufferMb, commitInterval,
-          walBytesPerCommit);
-    }
-
-    public Settings withCommitInterval(Duration d) {
-      return new Settings(hnswM, hnswBeamWidth, searchCandidates, mergeWorkers, writerThreads, ramBufferMb, d,
-          walBytesPerCommit);
-    }
-
-    public Settings withRamBuffer(double mb) {
-      return new Settings(hnswM, hnswBeamWidth, searchCandidates, mergeWorkers, writerThreads, mb, commitInterval,
-          walBytesPerCommit);
-    }
-
-    public Settings withWalBytesPerCommit(long bytes) {
-      return new Settings(hnswM, hnswBeamWidth, searchCandidates, mergeWorkers, writerThreads, ramBufferMb,
-          commitInterval, bytes);
-    }
-
-    public Settings withMergeWorkers(int n) {
-      return new Settings(hnswM, hnswBeamWidth, searchCandidates, n, writerThreads, ramBufferMb, commitInterval,
-          walBytesPerCommit);
-    }
-
-    public Settings withWriterThreads(int n) {
-      return new Settings(hnswM, hnswBeamWidth, searchCandidates, mergeWorkers, n, ramBufferMb, commitInterval,
-          walBytesPerCommit);
-    }
-  }
-
   private final Path root;
-  private final Settings settings;
+  private final LuceneSettings settings;
   private final Map<String, LuceneCollection> collections = new ConcurrentHashMap<>();
   /** Alias to collection, replaced as a whole (copy on write) and persisted in {@link #ALIASES}. */
   private volatile Map<String, String> aliases = Map.of();
   static final String ALIASES = "aliases.properties";
   /** Collections that exist on disk but could not be opened: name to the reason, for callers and health. */
   private final Map<String, String> unavailable = new ConcurrentHashMap<>();
-  private final ScheduledExecutorService committer;
+  private final LuceneCommits commits;
   private final ExecutorService mergeExecutor;
   /** Applies the parts of an upsert batch beside the calling thread; null with one writer thread. */
   private final ExecutorService writeExecutor;
   private final LuceneCollection.Opener opener;
 
   public LuceneVectorStore(Path root) {
-    this(root, Settings.defaults());
+    this(root, LuceneSettings.defaults());
   }
 
-  public LuceneVectorStore(Path root, Settings settings) {
-    this(root, settings, WalFiles.DISK);
+  public LuceneVectorStore(Path root, LuceneSettings settings) {
+    this(root, settings, new ThreadPools());
+  }
+
+  /** A store whose merge, write and commit threads come from {@code pools} (the server's factory). */
+  public LuceneVectorStore(Path root, LuceneSettings settings, ThreadPools pools) {
+    this(root, settings, WalFiles.DISK, pools);
   }
 
   /**
@@ -145,19 +80,15 @@ public final class LuceneVectorStore implements VectorStore {
    * A collection that cannot be opened is left closed and reported by {@link #unavailableCollections()};
    * the others open and serve.
    */
-  LuceneVectorStore(Path root, Settings settings, WalFiles.Factory walFiles) {
+  LuceneVectorStore(Path root, LuceneSettings settings, WalFiles.Factory walFiles) {
+    this(root, settings, walFiles, new ThreadPools());
+  }
+
+  private LuceneVectorStore(Path root, LuceneSettings settings, WalFiles.Factory walFiles, ThreadPools pools) {
     this.root = root;
     this.settings = settings;
-    this.mergeExecutor = settings.mergeWorkers() > 1 ? Executors.newFixedThreadPool(settings.mergeWorkers(), r -> {
-      Thread t = new Thread(r, "kagami-index-merge");
-      t.setDaemon(true);
-      return t;
-    }) : null;
-    this.writeExecutor = settings.writerThreads() > 1 ? Executors.newFixedThreadPool(settings.writerThreads() - 1, r -> {
-      Thread t = new Thread(r, "kagami-index-write");
-      t.setDaemon(true);
-      return t;
-    }) : null;
+    this.mergeExecutor = settings.mergeWorkers() > 1 ? pools.workers("index-merge", settings.mergeWorkers()) : null;
+    this.writeExecutor = settings.writerThreads() > 1 ? pools.workers("index-write", settings.writerThreads() - 1) : null;
     this.opener = new LuceneCollection.Opener(settings, walFiles, mergeExecutor, writeExecutor);
     try {
       Files.createDirectories(root);
@@ -180,15 +111,9 @@ public final class LuceneVectorStore implements VectorStore {
       }
     } catch (IOException e) {
       closeAll();
-      throw new UncheckedIOException("cannot open the index at " + root + ": " + e.getMessage(), e);
+      throw new BackendUnavailable("cannot open the index at " + root + ": " + e.getMessage(), e);
     }
-    this.committer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "kagami-index-commit");
-      t.setDaemon(true);
-      return t;
-    });
-    long every = settings.commitInterval().toMillis();
-    committer.scheduleWithFixedDelay(this::commitAllQuietly, every, every, TimeUnit.MILLISECONDS);
+    this.commits = new LuceneCommits(pools.scheduled("index-commit"), collections::values, settings.commitInterval());
   }
 
   @Override
@@ -351,7 +276,7 @@ public final class LuceneVectorStore implements VectorStore {
       }
     }
     if (commitSoon) {
-      committer.execute(() -> commitQuietly(c));
+      commits.soon(c);
     }
   }
 
@@ -359,54 +284,9 @@ public final class LuceneVectorStore implements VectorStore {
     return LuceneReads.searcher(c);
   }
 
-  /** Makes every acknowledged write part of a Lucene commit, and drops the log before it. */
-  private static void commit(LuceneCollection c) throws IOException {
-    synchronized (c.commitLock) {
-      long gen;
-      synchronized (c) {
-        if (!c.uncommitted) {
-          return;
-        }
-        // every operation logged before the roll is already applied to the writer, so the commit below holds it
-        gen = c.wal.roll();
-        c.uncommitted = false;
-        c.writer.setLiveCommitData(c.commitData(gen).entrySet());
-      }
-      try {
-        c.writer.commit();
-      } catch (IOException | RuntimeException e) {
-        synchronized (c) {
-          c.uncommitted = true;
-        }
-        throw e;
-      }
-      c.wal.deleteBefore(gen);
-    }
-  }
-
-  private void commitQuietly(LuceneCollection c) {
-    try {
-      commit(c);
-    } catch (IOException | RuntimeException e) {
-      // the log still holds the writes; the next commit retries
-      LOG.warnf("commit of collection %s failed: %s", c.name,
-          e.getMessage());
-    }
-  }
-
-  private void commitAllQuietly() {
-    collections.values().forEach(this::commitQuietly);
-  }
-
   /** Commits every collection now (normally the background committer does). */
   public void commitAll() {
-    for (LuceneCollection c : collections.values()) {
-      try {
-        commit(c);
-      } catch (IOException e) {
-        throw new BackendUnavailable("commit of " + c.name + " failed: " + e.getMessage(), e);
-      }
-    }
+    commits.commitAll();
   }
 
   @Override
@@ -417,7 +297,7 @@ public final class LuceneVectorStore implements VectorStore {
       synchronized (c) {
         c.uncommitted = true;
       }
-      commit(c);
+      LuceneCommits.commit(c);
       c.searchers.maybeRefreshBlocking();
     } catch (IOException e) {
       throw new BackendUnavailable("merging " + collection + " failed: " + e.getMessage(), e);
@@ -472,7 +352,7 @@ public final class LuceneVectorStore implements VectorStore {
    * with a {@link WalFiles} layer that also forgets unsynced bytes, nothing but what was synced survives.
    */
   void crashForTest() {
-    committer.shutdownNow();
+    commits.stopNow();
     for (LuceneCollection c : collections.values()) {
       synchronized (c) {
         c.broken = "crashed";
@@ -492,24 +372,11 @@ public final class LuceneVectorStore implements VectorStore {
 
   @Override
   public synchronized void close() {
-    committer.shutdown();
-    try {
-      committer.awaitTermination(60, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    IOException failure = null;
-    for (LuceneCollection c : collections.values()) {
-      try {
-        commit(c);
-      } catch (IOException e) {
-        failure = e; // the log keeps the writes for the next open
-      }
-    }
+    IOException failure = commits.stopAndCommitAll();
     closeAll();
     if (failure != null) {
-      throw new UncheckedIOException("final commit failed (the write-ahead log keeps the writes): "
-          + failure.getMessage(), failure);
+      throw new BackendUnavailable("final commit failed (the write-ahead log keeps the writes): " + failure.getMessage(),
+          failure);
     }
   }
 

@@ -1,58 +1,58 @@
 package dev.kagami.persistence;
 
-import dev.kagami.evaluation.EvaluationReport;
-import dev.kagami.evaluation.ReportWriter;
-import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import javax.sql.DataSource;
 
-/** Evaluation reports in the relational store (table {@code evaluation_reports}); every report is kept. */
+/**
+ * Evaluation reports in the relational store (table {@code evaluation_reports}); every report is kept. The
+ * store holds each report as its JSON document beside the columns it is looked up by; turning reports into
+ * JSON and back is the evaluation package's business ({@code evaluation.ReportStore}), not this one's.
+ */
 public final class ReportRepository {
 
   private final DataSource ds;
-  private final ReportWriter codec = new ReportWriter();
 
   public ReportRepository(DataSource ds) {
     this.ds = ds;
   }
 
-  public void save(EvaluationReport r) {
+  public void save(StoredReport r) {
     try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
         "INSERT INTO evaluation_reports (id, created_at, model, dataset, split, report) VALUES (?,?,?,?,?,?)")) {
       ps.setString(1, r.id());
-      ps.setTimestamp(2, Timestamp.from(Instant.parse(r.createdAt())));
+      ps.setTimestamp(2, Timestamp.from(r.createdAt()));
       ps.setString(3, r.model());
       ps.setString(4, r.dataset());
       ps.setString(5, r.split());
-      ps.setString(6, codec.toJson(r));
+      ps.setString(6, r.json());
       ps.executeUpdate();
-    } catch (SQLException | IOException e) {
+    } catch (SQLException e) {
       throw Sql.failure("store report " + r.id(), e);
     }
   }
 
-  public Optional<EvaluationReport> get(String id) {
+  /** The JSON document of report {@code id}. */
+  public Optional<String> get(String id) {
     try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
         "SELECT report FROM evaluation_reports WHERE id = ?")) {
       ps.setString(1, id);
       try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? Optional.of(codec.fromJson(rs.getString(1))) : Optional.empty();
+        return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
       }
-    } catch (SQLException | IOException e) {
+    } catch (SQLException e) {
       throw Sql.failure("read report " + id, e);
     }
   }
 
-  /** Reports, newest first, optionally of one dataset and/or model (null for any). */
-  public List<EvaluationReport> list(String dataset, String model, int limit) {
+  /** The JSON documents of the reports, newest first, optionally of one dataset and/or model (null for any). */
+  public List<String> list(String dataset, String model, int limit) {
     StringBuilder sql = new StringBuilder("SELECT report FROM evaluation_reports WHERE 1 = 1");
     if (dataset != null) {
       sql.append(" AND dataset = ?");
@@ -70,14 +70,14 @@ public final class ReportRepository {
         ps.setString(i, model);
       }
       ps.setMaxRows(Math.max(1, limit));
-      List<EvaluationReport> out = new ArrayList<>();
+      List<String> out = new ArrayList<>();
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          out.add(codec.fromJson(rs.getString(1)));
+          out.add(rs.getString(1));
         }
       }
       return out;
-    } catch (SQLException | IOException e) {
+    } catch (SQLException e) {
       throw Sql.failure("list reports", e);
     }
   }

@@ -6,8 +6,8 @@ import dev.kagami.dataset.Split;
 import dev.kagami.embedding.ModelRuntime;
 import dev.kagami.evaluation.EmbeddingCache;
 import dev.kagami.evaluation.EvaluationReport;
+import dev.kagami.evaluation.ReportStore;
 import dev.kagami.evaluation.Evaluator;
-import dev.kagami.persistence.ReportRepository;
 import dev.kagami.persistence.StoredDataset;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -25,7 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 @ApplicationScoped
 public class Evaluations {
 
-  private final ReportRepository reports;
+  private final ReportStore reports;
   private final Path cacheDir;
   private final Map<String, EmbeddingCache> caches = new ConcurrentHashMap<>();
 
@@ -34,7 +34,7 @@ public class Evaluations {
   private final dev.kagami.embedding.Embedder embedder;
   private final dev.kagami.embedding.ModelRegistry models;
 
-  public Evaluations(ReportRepository reports, KagamiConfig config, dev.kagami.concurrent.Parallel parallel,
+  public Evaluations(ReportStore reports, KagamiConfig config, dev.kagami.concurrent.Parallel parallel,
       dev.kagami.embedding.Embedder embedder, dev.kagami.embedding.ModelRegistry models) {
     this.reports = reports;
     this.parallel = parallel;

@@ -13,10 +13,8 @@ import dev.kagami.evaluation.ImageRetrieval;
 import dev.kagami.evaluation.PromptTemplates;
 import dev.kagami.finetune.Checkpoint;
 import dev.kagami.finetune.ImageTuner;
-import dev.kagami.finetune.PseudoCaptions;
 import dev.kagami.finetune.TextRealigner;
 import dev.kagami.finetune.TrainableTower;
-import dev.kagami.finetune.TrainingSession;
 import dev.kagami.finetune.TunedPackageWriter;
 import dev.kagami.model.ModelPackage;
 import dev.kagami.preprocess.ClipImageTransform;
@@ -24,10 +22,6 @@ import dev.kagami.preprocess.ClipTokenizer;
 import dev.kagami.preprocess.ImageDecoder;
 import dev.kagami.preprocess.PilBicubic;
 import dev.kagami.preprocess.RgbImage;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -124,10 +118,10 @@ public final class FineTuneRunner {
     Path imageDir = runDir.resolve(IMAGE);
     Path realignDir = runDir.resolve(REALIGN);
     try (ClipTokenizer tok = new ClipTokenizer(base.tokenizer(), base.manifest().text(), 10_000)) {
-      Captions captions = captions(spec, base, dataset, train, trainImages, tok, transform);
+      CaptionTable captions = CaptionTable.build(spec, base, dataset, train, trainImages, tok, transform, parallel);
       // Stage 1: the image tower.
       long t1 = System.nanoTime();
-      Path visualBest = stage(imageDir, () -> {
+      Path visualBest = StageDirectory.run(imageDir, () -> {
         try (TrainableTower visual = TrainableTower.select(
             Checkpoint.towerFile(imageDir.resolve("checkpoint")).orElse(base.visualTorchScript().orElseThrow()), selector(spec))) {
           ImageTuner tuner = new ImageTuner(visual, transform);
@@ -166,7 +160,7 @@ public final class FineTuneRunner {
         }
         List<long[]> prompts = dataset.classes().stream()
             .map(c -> tok.tokenize(PromptTemplates.SIMPLE.get(0).replace("{}", PromptTemplates.className(c)))).toList();
-        textualBest = Optional.of(stage(realignDir, () -> {
+        textualBest = Optional.of(StageDirectory.run(realignDir, () -> {
           try (TrainableTower textual = TrainableTower.select(
               Checkpoint.towerFile(realignDir.resolve("checkpoint")).orElse(base.textualTorchScript().orElseThrow()),
               selector(spec))) {
@@ -227,44 +221,9 @@ public final class FineTuneRunner {
         timings.put("evaluate", seconds(t4));
       }
       Map<String, Integer> bestSteps = new LinkedHashMap<>();
-      bestSteps.put(IMAGE, bestStep(visualBest));
-      textualBest.ifPresent(p -> bestSteps.put(REALIGN, bestStep(p)));
+      bestSteps.put(IMAGE, StageDirectory.bestStep(visualBest));
+      textualBest.ifPresent(p -> bestSteps.put(REALIGN, StageDirectory.bestStep(p)));
       return new Result(base.manifest().name() + "/" + spec.newVersion(), parity, before, after, timings, bestSteps);
-    }
-  }
-
-  private static int bestStep(Path bestFile) {
-    return Integer.parseInt(bestFile.getFileName().toString().replaceAll("^best-|\\.pt$", ""));
-  }
-
-  /** A stage's work: trains and returns the step of its best validation. */
-  private interface StageWork {
-    int run() throws IOException;
-  }
-
-  /** Runs a stage unless its {@code done} marker says it finished; returns its best weights. */
-  private static Path stage(Path dir, StageWork work) {
-    try {
-      Path done = dir.resolve("done");
-      if (!Files.isRegularFile(done)) {
-        Files.createDirectories(dir);
-        int best = work.run();
-        Path tmp = dir.resolve("done.tmp");
-        Files.writeString(tmp, Integer.toString(best), StandardCharsets.UTF_8);
-        Files.move(tmp, done, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        // earlier best files: kept until now, since a checkpoint may still have named one of them
-        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
-          for (Path f : files.toList()) {
-            String n = f.getFileName().toString();
-            if (n.startsWith("best-") && n.endsWith(".pt") && !n.equals("best-" + best + ".pt")) {
-              Files.delete(f);
-            }
-          }
-        }
-      }
-      return dir.resolve("best-" + Files.readString(done, StandardCharsets.UTF_8).strip() + ".pt");
-    } catch (IOException e) {
-      throw new UncheckedIOException("stage folder " + dir + ": " + e.getMessage(), e);
     }
   }
 
@@ -274,76 +233,6 @@ public final class FineTuneRunner {
       case LAST_BLOCKS -> TrainableTower.lastBlocksOf(spec.lastBlocks());
       case ALL -> names -> n -> true;
     };
-  }
-
-  /**
-   * The caption table (text, tokens, frozen base embeddings), each training image's captions for MCIP,
-   * and for re-alignment (MCIP's, or the class templates for an image that has none).
-   */
-  record Captions(List<String> texts, List<long[]> tokens, float[][] embeddings, List<int[]> perImage, List<int[]> forRealign) {}
-
-  private Captions captions(RunSpec spec, ModelPackage base, Dataset d, List<DatasetItem> train, List<RgbImage> images,
-      ClipTokenizer tok, ClipImageTransform transform) {
-    Map<String, Integer> index = new LinkedHashMap<>();
-    List<int[]> classTemplates = new ArrayList<>();
-    for (String label : d.classes()) {
-      classTemplates.add(LABEL_TEMPLATES.stream()
-          .mapToInt(t -> index.computeIfAbsent(t.replace("{}", PromptTemplates.className(label)), k -> index.size())).toArray());
-    }
-    List<int[]> own = new ArrayList<>();
-    for (DatasetItem it : train) {
-      own.add(it.captions().stream().mapToInt(c -> index.computeIfAbsent(c, k -> index.size())).toArray());
-    }
-    List<String> texts = List.copyOf(index.keySet());
-    List<long[]> tokens = texts.stream().map(tok::tokenize).toList();
-    float[][] emb = new float[0][];
-    List<int[]> perImage = new ArrayList<>();
-    boolean needEmbeddings = spec.method().usesCaptions();
-    if (needEmbeddings) {
-      try (TrainableTower textual = TrainableTower.load(base.textualTorchScript().orElseThrow(), TrainableTower.projectionOnly())) {
-        TextRealigner enc = new TextRealigner(textual, base.manifest().text().contextLength());
-        emb = new float[texts.size()][];
-        for (int from = 0; from < texts.size(); from += 256) {
-          float[][] part = enc.embed(tokens.subList(from, Math.min(texts.size(), from + 256)));
-          System.arraycopy(part, 0, emb, from, part.length);
-        }
-      }
-    }
-    for (int i = 0; i < train.size(); i++) {
-      int[] c = switch (spec.captions()) {
-        case DATASET -> own.get(i);
-        case LABEL_TEMPLATES -> classTemplates.get(d.classId(train.get(i).label()));
-        case MINED -> null;
-      };
-      perImage.add(c);
-    }
-    if (spec.captions() == RunSpec.CaptionSource.MINED && needEmbeddings) {
-      float[][] imageEmb;
-      try (TrainableTower visual = TrainableTower.load(base.visualTorchScript().orElseThrow(), TrainableTower.projectionOnly())) {
-        imageEmb = new ImageTuner(visual, transform).embed(images, 64);
-      }
-      int dim = emb[0].length;
-      float[] flatImages = new float[imageEmb.length * dim];
-      for (int i = 0; i < imageEmb.length; i++) {
-        System.arraycopy(imageEmb[i], 0, flatImages, i * dim, dim);
-      }
-      float[] flatCaps = new float[emb.length * dim];
-      for (int i = 0; i < emb.length; i++) {
-        System.arraycopy(emb[i], 0, flatCaps, i * dim, dim);
-      }
-      List<int[]> mined = PseudoCaptions.mine(parallel, flatImages, imageEmb.length, flatCaps, emb.length, dim, spec.minedTopK(),
-          spec.minedThreshold());
-      perImage.clear();
-      perImage.addAll(mined);
-    } else if (spec.captions() == RunSpec.CaptionSource.MINED) {
-      perImage.replaceAll(x -> new int[0]);
-    }
-    List<int[]> forRealign = new ArrayList<>();
-    for (int i = 0; i < train.size(); i++) {
-      int[] c = perImage.get(i);
-      forRealign.add(c.length > 0 ? c : classTemplates.get(d.classId(train.get(i).label())));
-    }
-    return new Captions(texts, tokens, emb, perImage, forRealign);
   }
 
   private List<RgbImage> decode(List<DatasetItem> items, int side) {
@@ -365,96 +254,5 @@ public final class FineTuneRunner {
 
   private static double seconds(long since) {
     return Math.round((System.nanoTime() - since) / 1e7) / 100.0;
-  }
-
-  /** Validation, best-by-validation weights, early stopping and the state they keep in checkpoints. */
-  static final class StageSession implements TrainingSession {
-
-    interface Saver {
-      void save(Path file) throws IOException;
-    }
-
-    private final String stage;
-    private final Path dir;
-    private final int every;
-    private final int patience;
-    private final Listener listener;
-    private final BooleanSupplier cancelled;
-    private final String primary;
-    private final Saver saver;
-    private final java.util.function.Supplier<Map<String, Double>> validator;
-    private double lastLoss = Double.NaN;
-    double best = Double.NEGATIVE_INFINITY;
-    int bestStep = -1;
-    int sinceBest;
-
-    StageSession(String stage, Path dir, RunSpec spec, int perEpoch, Listener listener, BooleanSupplier cancelled, String primary,
-        Saver saver, java.util.function.Supplier<Map<String, Double>> validator) {
-      this.stage = stage;
-      this.dir = dir;
-      this.every = spec.validateEvery() > 0 ? spec.validateEvery() : perEpoch;
-      this.patience = spec.patience();
-      this.listener = listener;
-      this.cancelled = cancelled;
-      this.primary = primary;
-      this.saver = saver;
-      this.validator = validator;
-    }
-
-    @Override
-    public void step(ImageTuner.StepLog s) {
-      lastLoss = s.loss();
-      listener.step(stage, s);
-    }
-
-    @Override
-    public boolean cancelled() {
-      return cancelled.getAsBoolean();
-    }
-
-    @Override
-    public int validateEvery() {
-      return every;
-    }
-
-    @Override
-    public boolean validate(int step) {
-      Map<String, Double> kpis = validator.get();
-      double v = kpis.get(primary);
-      boolean improved = v > best + 1e-9;
-      if (improved) {
-        try {
-          // a new file per best step, never overwritten: the checkpoint written next records which one is best
-          saver.save(dir.resolve("best-" + step + ".pt"));
-        } catch (IOException e) {
-          throw new UncheckedIOException("cannot save the best weights: " + e.getMessage(), e);
-        }
-        best = v;
-        bestStep = step;
-        sinceBest = 0;
-      } else {
-        sinceBest++;
-      }
-      listener.validation(stage, step, step == 0 ? null : lastLoss, kpis, improved);
-      return patience == 0 || sinceBest < patience;
-    }
-
-    @Override
-    public Path checkpointDir() {
-      return dir.resolve("checkpoint");
-    }
-
-    @Override
-    public byte[] state() {
-      return ByteBuffer.allocate(16).putDouble(best).putInt(bestStep).putInt(sinceBest).array();
-    }
-
-    @Override
-    public void restore(byte[] state) {
-      ByteBuffer b = ByteBuffer.wrap(state);
-      best = b.getDouble();
-      bestStep = b.getInt();
-      sinceBest = b.getInt();
-    }
   }
 }

@@ -34,12 +34,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 
@@ -79,7 +77,7 @@ public class RunManager {
   private final dev.kagami.concurrent.Parallel parallel;
 
   public RunManager(RunRepository runs, DatasetRepository datasets, ModelRegistry models, Evaluations evaluations,
-      KagamiConfig config, ImageDecoder decoder, dev.kagami.concurrent.Parallel parallel) {
+      KagamiConfig config, ImageDecoder decoder, dev.kagami.concurrent.Parallel parallel, dev.kagami.concurrent.ThreadPools pools) {
     this.parallel = parallel;
     this.runs = runs;
     this.datasets = datasets;
@@ -87,12 +85,7 @@ public class RunManager {
     this.evaluations = evaluations;
     this.config = config;
     this.decoder = decoder;
-    this.pool = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(config.finetune().queuedRuns()),
-        r -> {
-          Thread t = new Thread(r, "kagami-finetune");
-          t.setDaemon(true);
-          return t;
-        });
+    this.pool = pools.bounded("finetune", 1, config.finetune().queuedRuns());
   }
 
   void onStart(@Observes @Priority(200) StartupEvent ev) {

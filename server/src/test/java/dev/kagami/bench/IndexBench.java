@@ -3,6 +3,7 @@ package dev.kagami.bench;
 import dev.kagami.index.Filter;
 import dev.kagami.index.Hit;
 import dev.kagami.index.IndexedItem;
+import dev.kagami.index.LuceneSettings;
 import dev.kagami.index.LuceneVectorStore;
 import dev.kagami.index.VectorStore;
 import java.nio.file.Files;
@@ -115,7 +116,7 @@ public final class IndexBench {
     int m = 16;
     int beam = 100;
     int mergeWorkers = 2;
-    int writers = LuceneVectorStore.Settings.defaults().writerThreads();
+    int writers = LuceneSettings.defaults().writerThreads();
     double ramMb = 256;
     boolean searchOnly = false;
     List<Integer> efs = List.of(100);
@@ -150,7 +151,7 @@ public final class IndexBench {
     for (VectorStore.Quantization quant : quants) {
       Path d = dir.resolve(quant.name().toLowerCase(Locale.ROOT));
       // a bulk load: every batch is durable in the write-ahead log, one Lucene commit at the end
-      LuceneVectorStore.Settings settings = LuceneVectorStore.Settings.defaults().withGraph(m, beam)
+      LuceneSettings settings = LuceneSettings.defaults().withGraph(m, beam)
           .withMergeWorkers(mergeWorkers).withWriterThreads(writers).withRamBuffer(ramMb).withCommitInterval(java.time.Duration.ofHours(24))
           .withWalBytesPerCommit(Long.MAX_VALUE);
       if (!searchOnly) {

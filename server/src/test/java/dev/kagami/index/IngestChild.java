@@ -22,7 +22,7 @@ public final class IngestChild {
     int from = Integer.parseInt(args[1]);
     PrintStream out = System.out;
     // commits every 20 ms, so kills land before, during and after commits and log rolls
-    LuceneVectorStore.Settings settings = LuceneVectorStore.Settings.defaults().withCommitInterval(Duration.ofMillis(20));
+    LuceneSettings settings = LuceneSettings.defaults().withCommitInterval(Duration.ofMillis(20));
     try (LuceneVectorStore s = new LuceneVectorStore(dir, settings)) {
       s.createCollection("crash", 16, "m/1");
       out.println("READY");

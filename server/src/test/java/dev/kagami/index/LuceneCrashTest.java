@@ -83,7 +83,20 @@ class LuceneCrashTest {
         }
         // ids are unique (upsert replaces by id); besides the acknowledged ones, at most the one batch per cycle
         // that was written but not acknowledged before the kill
-        assertThat(s.collection("crash").count()).as("cycle %d", cycle)
+        java.util.Set<Integer> ackedIds = new java.util.HashSet<>();
+        for (int[] a : allAcked) {
+          for (int id = a[0]; id <= a[1]; id++) {
+            ackedIds.add(id);
+          }
+        }
+        List<String> seen = new ArrayList<>();
+        s.forEach("crash", 500, part -> part.forEach(it -> seen.add(it.id())));
+        java.util.Set<String> distinct = new java.util.TreeSet<>(seen);
+        List<String> extra = distinct.stream().filter(id -> !ackedIds.contains(Integer.parseInt(id.substring(3)))).toList();
+        String diagnosis = "acks " + acks.stream().map(a -> a[0] + "-" + a[1]).toList() + "; " + seen.size() + " docs, "
+            + distinct.size() + " distinct ids; not acknowledged: " + extra;
+        assertThat(seen).as("no id twice (%s)", diagnosis).hasSameSizeAs(distinct);
+        assertThat(s.collection("crash").count()).as("cycle %d: %s", cycle, diagnosis)
             .isBetween((long) acknowledged, (long) acknowledged + 20L * (cycle + 1));
       }
       next = lastAcked + 1 + 20; // ids of a batch that may have been written but not acknowledged are not reused

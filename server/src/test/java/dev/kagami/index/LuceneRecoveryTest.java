@@ -27,8 +27,8 @@ class LuceneRecoveryTest {
   private static final float[] X = {1, 0, 0, 0};
 
   /** Settings whose background commit never comes during a test: only the log holds acknowledged writes. */
-  static LuceneVectorStore.Settings noBackgroundCommit() {
-    return LuceneVectorStore.Settings.defaults().withCommitInterval(Duration.ofHours(1)).withWriterThreads(1);
+  static LuceneSettings noBackgroundCommit() {
+    return LuceneSettings.defaults().withCommitInterval(Duration.ofHours(1)).withWriterThreads(1);
   }
 
   @Test

@@ -14,7 +14,7 @@ class LuceneVectorStoreConformanceTest extends VectorStoreConformance {
   @BeforeEach
   void open() {
     // several writer threads, whatever the machine's cores, so every batch test also checks the parallel apply
-    store = new LuceneVectorStore(dir, LuceneVectorStore.Settings.defaults().withWriterThreads(3));
+    store = new LuceneVectorStore(dir, LuceneSettings.defaults().withWriterThreads(3));
   }
 
   @AfterEach

@@ -4,12 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kagami.error.KagamiException.FailedPrecondition;
-import dev.kagami.error.KagamiException.InvalidInput;
-import dev.kagami.error.KagamiException.NotFound;
 import dev.kagami.testing.Fixtures;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -72,7 +69,7 @@ class LuceneVectorStoreTest {
       throws IOException {
     List<IndexedItem> first = items(400, 16, SEED);
     List<IndexedItem> again = items(100, 16, SEED + 7); // ids id-0..id-99 once more, other vectors
-    LuceneVectorStore.Settings four = LuceneVectorStore.Settings.defaults().withWriterThreads(4);
+    LuceneSettings four = LuceneSettings.defaults().withWriterThreads(4);
     try (LuceneVectorStore s = new LuceneVectorStore(dir, four)) {
       s.createCollection("c", 16, "m/1");
       s.upsert("c", first);
@@ -106,7 +103,7 @@ class LuceneVectorStoreTest {
     // the graph walk compares int8 vectors; the candidates are rescored with their float vectors
     List<IndexedItem> items = items(2000, 32, SEED);
     SplittableRandom r = new SplittableRandom(SEED + 3);
-    try (LuceneVectorStore s = new LuceneVectorStore(dir, LuceneVectorStore.Settings.defaults().withSearchCandidates(200))) {
+    try (LuceneVectorStore s = new LuceneVectorStore(dir, LuceneSettings.defaults().withSearchCandidates(200))) {
       s.createCollection("q", 32, "m/1", VectorStore.Quantization.INT8);
       s.upsert("q", items);
       Map<String, float[]> byId = new java.util.HashMap<>();

@@ -28,7 +28,7 @@ abstract class RepositoryContract {
   abstract DataSource dataSource();
 
   DatasetRepository datasets;
-  ReportRepository reports;
+  dev.kagami.evaluation.ReportStore reports;
   RunRepository runs;
   JobRepository jobs;
 
@@ -38,7 +38,7 @@ abstract class RepositoryContract {
     flyway.clean();
     flyway.migrate();
     datasets = new DatasetRepository(dataSource(), new ImageRefResolver());
-    reports = new ReportRepository(dataSource());
+    reports = new dev.kagami.evaluation.ReportStore(new ReportRepository(dataSource()));
     runs = new RunRepository(dataSource());
     jobs = new JobRepository(dataSource());
   }

@@ -1,5 +1,6 @@
 package dev.kagami.bench;
 
+import dev.kagami.index.solr.SolrSettings;
 import dev.kagami.index.solr.SolrVectorStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,7 +55,7 @@ public final class SolrIndexBench {
     MiniSolrCloudCluster cluster = new MiniSolrCloudCluster.Builder(nodes, dir).build();
     try {
       List<String> urls = cluster.getJettySolrRunners().stream().map(JettySolrRunner::getBaseUrl).map(Object::toString).toList();
-      SolrVectorStore.Settings base = SolrVectorStore.Settings.of(urls).withLayout(shards, replicas).withVisibleOnAck(false)
+      SolrSettings base = SolrSettings.of(urls).withLayout(shards, replicas).withVisibleOnAck(false)
           .withCommitWithin(commitWithin);
       try (SolrVectorStore s = new SolrVectorStore(base)) {
         s.createCollection("bench", dim, "bench/1");

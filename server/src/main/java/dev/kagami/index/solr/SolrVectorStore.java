@@ -1,6 +1,5 @@
 package dev.kagami.index.solr;
 
-import dev.kagami.error.KagamiException;
 import dev.kagami.error.KagamiException.BackendUnavailable;
 import dev.kagami.error.KagamiException.FailedPrecondition;
 import dev.kagami.error.KagamiException.InvalidInput;
@@ -14,23 +13,18 @@ import dev.kagami.index.IndexedItem;
 import dev.kagami.index.VectorStore;
 import dev.kagami.index.VectorStoreChecks;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.apache.solr.client.solrj.SolrQuery;
 import org.apache.solr.client.solrj.SolrServerException;
 import org.apache.solr.client.solrj.impl.CloudHttp2SolrClient;
-import org.apache.solr.client.solrj.impl.Http2SolrClient;
 import org.apache.solr.client.solrj.request.AbstractUpdateRequest;
 import org.apache.solr.client.solrj.request.CollectionAdminRequest;
 import org.apache.solr.client.solrj.request.ConfigSetAdminRequest;
-import org.apache.solr.client.solrj.request.CoreAdminRequest;
 import org.apache.solr.client.solrj.request.UpdateRequest;
 import org.apache.solr.client.solrj.response.QueryResponse;
 import org.apache.solr.common.SolrDocument;
@@ -39,7 +33,6 @@ import org.apache.solr.common.SolrException;
 import org.apache.solr.common.SolrInputDocument;
 import org.apache.solr.common.params.ModifiableSolrParams;
 import org.apache.solr.common.util.ContentStreamBase;
-import org.apache.solr.common.util.NamedList;
 
 /**
  * The vector store on SolrCloud: one Solr collection per Kagami collection, vectors in a
@@ -53,9 +46,9 @@ import org.apache.solr.common.util.NamedList;
  *
  * <p>Durability: Solr acknowledges an update once it is in the transaction log of the shard leader and its
  * replicas; the generated configset fsyncs that log ({@code syncLevel=FSYNC}). Visibility: with
- * {@link Settings#visibleOnAck()} (the default) every write ends with a soft commit, so a read after a write
+ * {@link SolrSettings#visibleOnAck()} (the default) every write ends with a soft commit, so a read after a write
  * sees it, as in the Lucene store; without it, writes become visible within
- * {@link Settings#commitWithin()} (bulk loads). An upsert is validated whole before anything is sent; a
+ * {@link SolrSettings#commitWithin()} (bulk loads). An upsert is validated whole before anything is sent; a
  * node failing in the middle of a batch can leave part of it written (Solr has no multi-shard
  * transactions), and the client should retry the batch (upserts are idempotent).
  *
@@ -66,103 +59,30 @@ public final class SolrVectorStore implements VectorStore {
 
   static final String META_ID = "_kagami_collection";
 
-  /**
-   * How to reach and shape the cluster.
-   *
-   * @param solrUrls base URLs of one or more Solr nodes, e.g. {@code http://solr-0:8983/solr}
-   * @param shards shards of a new collection
-   * @param replicas replicas per shard of a new collection
-   * @param hnswM max connections per graph node
-   * @param hnswBeamWidth candidates kept while inserting a node
-   * @param searchCandidates candidates explored per search ({@code topK} of Solr's knn parser, at least k)
-   * @param visibleOnAck soft-commit every write, so reads see it at once
-   * @param commitWithin without {@code visibleOnAck}, the longest a write stays invisible
-   * @param timeout per-request timeout
-   */
-  public record Settings(List<String> solrUrls, int shards, int replicas, int hnswM, int hnswBeamWidth, int searchCandidates,
-      boolean visibleOnAck, Duration commitWithin, Duration timeout) {
-
-    public Settings {
-      solrUrls = List.copyOf(solrUrls);
-      if (solrUrls.isEmpty() || shards < 1 || replicas < 1 || hnswM < 2 || hnswBeamWidth < 1 || searchCandidates < 1) {
-        throw new IllegalArgumentException("invalid SolrCloud settings " + solrUrls + ", shards " + shards + ", replicas "
-            + replicas);
-      }
-    }
-
-    public static Settings of(List<String> solrUrls) {
-      return new Settings(solrUrls, 2, 2, 16, 100, 100, true, Duration.ofSeconds(1), Duration.ofSeconds(60));
-    }
-
-    public Settings withLayout(int shards, int replicas) {
-      return new Settings(solrUrls, shards, replicas, hnswM, hnswBeamWidth, searchCandidates, visibleOnAck, commitWithin,
-          timeout);
-    }
-
-    public Settings withGraph(int m, int beam, int candidates) {
-      return new Settings(solrUrls, shards, replicas, m, beam, candidates, visibleOnAck, commitWithin, timeout);
-    }
-
-    public Settings withCommitWithin(Duration d) {
-      return new Settings(solrUrls, shards, replicas, hnswM, hnswBeamWidth, searchCandidates, visibleOnAck, d, timeout);
-    }
-
-    public Settings withVisibleOnAck(boolean v) {
-      return new Settings(solrUrls, shards, replicas, hnswM, hnswBeamWidth, searchCandidates, v, commitWithin, timeout);
-    }
-  }
-
   private record Meta(String name, int dimension, String model) {}
 
-  private final Settings settings;
+  private final SolrSettings settings;
   /** Dimension and model per physical collection: they never change while the collection exists. */
   private final java.util.concurrent.ConcurrentHashMap<String, Meta> metas = new java.util.concurrent.ConcurrentHashMap<>();
-  private final Http2SolrClient http;
+  private final SolrClients solr;
   private final CloudHttp2SolrClient client;
-  /** For {@link #optimize}: merging a shard to one segment rebuilds its HNSW graph, minutes at 100k vectors. */
-  private final Http2SolrClient maintenanceHttp;
-  private final CloudHttp2SolrClient maintenance;
 
-  /** The longest an optimize may take (or the request timeout, if longer). */
-  static final Duration MAINTENANCE_TIMEOUT = Duration.ofMinutes(30);
-
-  public SolrVectorStore(Settings settings) {
+  public SolrVectorStore(SolrSettings settings) {
     this.settings = settings;
-    this.http = new Http2SolrClient.Builder().withConnectionTimeout(10, TimeUnit.SECONDS)
-        .withRequestTimeout(settings.timeout().toMillis(), TimeUnit.MILLISECONDS).build();
-    this.client = new CloudHttp2SolrClient.Builder(settings.solrUrls()).withHttpClient(http).build();
-    long maintenanceMillis = Math.max(settings.timeout().toMillis(), MAINTENANCE_TIMEOUT.toMillis());
-    // the idle timeout too: an optimize sends nothing back until it is done (SolrJ's default idle timeout,
-    // 10 minutes, cut a 1M-vector optimize short)
-    this.maintenanceHttp = new Http2SolrClient.Builder().withConnectionTimeout(10, TimeUnit.SECONDS)
-        .withRequestTimeout(maintenanceMillis, TimeUnit.MILLISECONDS)
-        .withIdleTimeout(maintenanceMillis, TimeUnit.MILLISECONDS).build();
-    this.maintenance = new CloudHttp2SolrClient.Builder(settings.solrUrls()).withHttpClient(maintenanceHttp).build();
+    this.solr = new SolrClients(settings.solrUrls(), settings.timeout());
+    this.client = solr.client;
   }
 
-  /** Runs one call to Solr, turning its failures into Kagami's. */
-  private <T> T call(String what, SolrCall<T> call) {
-    try {
-      return call.run();
-    } catch (KagamiException e) {
-      throw e;
-    } catch (SolrException e) {
-      if (e.code() == 404) {
-        throw new NotFound(what + ": " + e.getMessage());
-      }
-      if (e.code() == 400) {
-        throw new InvalidInput(what + ": " + e.getMessage());
-      }
-      throw new BackendUnavailable(what + " failed on SolrCloud (" + e.code() + "): " + e.getMessage(), e);
-    } catch (SolrServerException | IOException | RuntimeException e) {
-      throw new BackendUnavailable(what + " failed: SolrCloud at " + settings.solrUrls() + " did not answer ("
-          + e.getMessage() + ")", e);
-    }
+  private <T> T call(String what, SolrClients.SolrCall<T> call) {
+    return solr.call(what, call);
   }
 
-  @FunctionalInterface
-  private interface SolrCall<T> {
-    T run() throws SolrServerException, IOException;
+  private long sizeOnDisk(String collection) {
+    return solr.sizeOnDisk(collection);
+  }
+
+  private Map<String, java.util.Set<FieldValue.Kind>> fieldKinds(String collection, List<String> fields) {
+    return solr.fieldKinds(collection, fields);
   }
 
   // ---------------------------------------------------------------- collections and aliases
@@ -299,37 +219,6 @@ public final class SolrVectorStore implements VectorStore {
     SolrQuery q = new SolrQuery("kind:item").setRows(0);
     long count = call("counting " + m.name(), () -> client.query(m.name(), q)).getResults().getNumFound();
     return new CollectionInfo(m.name(), m.dimension(), m.model(), Quantization.NONE, count, sizeOnDisk(m.name()), 0);
-  }
-
-  /**
-   * Index bytes of the collection's shard leaders (replicas hold copies): the leaders from COLSTATUS, then
-   * each leader core's current index size from its node's core STATUS (COLSTATUS itself reports only the
-   * last hard commit, which lags soft commits).
-   */
-  private long sizeOnDisk(String collection) {
-    NamedList<Object> r = call("collection status of " + collection,
-        () -> CollectionAdminRequest.collectionStatus(collection).process(client).getResponse());
-    long total = 0;
-    if (r.get(collection) instanceof NamedList<?> c && c.get("shards") instanceof NamedList<?> shards) {
-      for (Map.Entry<String, ?> shard : shards) {
-        if (shard.getValue() instanceof NamedList<?> s && s.get("leader") instanceof NamedList<?> leader) {
-          String baseUrl = (String) leader.get("base_url");
-          String core = (String) leader.get("core");
-          NamedList<Object> status = call("core status of " + core,
-              () -> http.requestWithBaseUrl(baseUrl, null, new CoreAdminRequest() {
-                {
-                  setAction(org.apache.solr.common.params.CoreAdminParams.CoreAdminAction.STATUS);
-                  setCoreName(core);
-                }
-              })).getCoreStatus(core);
-          if (status != null && status.get("index") instanceof NamedList<?> index
-              && index.get("sizeInBytes") instanceof Number n) {
-            total += n.longValue();
-          }
-        }
-      }
-    }
-    return total;
   }
 
   @Override
@@ -482,37 +371,10 @@ public final class SolrVectorStore implements VectorStore {
     return hits;
   }
 
-  /**
-   * The kinds of value the filtered fields hold over the whole collection (every shard): one request that
-   * counts, per field, the items with a text and with a number value.
-   */
-  private Map<String, java.util.Set<FieldValue.Kind>> fieldKinds(String collection, List<String> fields) {
-    SolrQuery q = new SolrQuery("kind:item").setRows(0).setFacet(true).setFacetMinCount(0);
-    for (int i = 0; i < fields.size(); i++) {
-      String f = fields.get(i); // a valid field name: VectorStoreChecks.checkFilter checked it first
-      q.addFacetQuery("{!key=t" + i + "}s." + f + ":*");
-      q.addFacetQuery("{!key=n" + i + "}n." + f + ":[* TO *]");
-    }
-    QueryResponse r = call("field kinds of " + collection, () -> client.query(collection, q));
-    Map<String, java.util.Set<FieldValue.Kind>> kinds = new HashMap<>();
-    Map<String, Integer> counts = r.getFacetQuery();
-    for (int i = 0; i < fields.size(); i++) {
-      java.util.Set<FieldValue.Kind> has = java.util.EnumSet.noneOf(FieldValue.Kind.class);
-      if (counts.getOrDefault("t" + i, 0) > 0) {
-        has.add(FieldValue.Kind.TEXT);
-      }
-      if (counts.getOrDefault("n" + i, 0) > 0) {
-        has.add(FieldValue.Kind.NUMBER);
-      }
-      kinds.put(fields.get(i), has);
-    }
-    return kinds;
-  }
-
   @Override
   public void optimize(String collection) {
     Meta m = require(collection);
-    call("optimizing " + collection, () -> maintenance.optimize(m.name(), true, true, 1));
+    call("optimizing " + collection, () -> solr.maintenance.optimize(m.name(), true, true, 1));
   }
 
   /** Makes pending writes visible (after bulk loads with {@code visibleOnAck=false}). */
@@ -523,14 +385,6 @@ public final class SolrVectorStore implements VectorStore {
 
   @Override
   public void close() {
-    for (CloudHttp2SolrClient c : List.of(client, maintenance)) {
-      try {
-        c.close();
-      } catch (IOException e) {
-        // closing a client releases connections; nothing is lost
-      }
-    }
-    http.close();
-    maintenanceHttp.close();
+    solr.close();
   }
 }

@@ -14,7 +14,7 @@ class SolrVectorStoreConformanceTest extends VectorStoreConformance {
   @BeforeAll
   static void start() throws Exception {
     cloud = new SolrCloud(3);
-    store = new SolrVectorStore(SolrVectorStore.Settings.of(cloud.urls()).withLayout(2, 2));
+    store = new SolrVectorStore(SolrSettings.of(cloud.urls()).withLayout(2, 2));
   }
 
   @AfterAll

@@ -1,0 +1,54 @@
+package dev.kagami.evaluation;
+
+import dev.kagami.error.KagamiException.BackendUnavailable;
+import dev.kagami.persistence.ReportRepository;
+import dev.kagami.persistence.StoredReport;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Evaluation reports kept in the database: each as its JSON document ({@link ReportWriter}'s format). */
+@ApplicationScoped
+public class ReportStore {
+
+  private final ReportRepository rows;
+  private final ReportWriter codec = new ReportWriter();
+
+  public ReportStore(ReportRepository rows) {
+    this.rows = rows;
+  }
+
+  public void save(EvaluationReport r) {
+    String json;
+    try {
+      json = codec.toJson(r);
+    } catch (IOException e) {
+      throw new IllegalStateException("report " + r.id() + " cannot be written as JSON", e);
+    }
+    rows.save(new StoredReport(r.id(), Instant.parse(r.createdAt()), r.model(), r.dataset(), r.split(), json));
+  }
+
+  public Optional<EvaluationReport> get(String id) {
+    return rows.get(id).map(j -> decode(id, j));
+  }
+
+  /** Reports, newest first, optionally of one dataset and/or model (null for any). */
+  public List<EvaluationReport> list(String dataset, String model, int limit) {
+    List<EvaluationReport> out = new ArrayList<>();
+    for (String j : rows.list(dataset, model, limit)) {
+      out.add(decode("in the list", j));
+    }
+    return out;
+  }
+
+  private EvaluationReport decode(String id, String json) {
+    try {
+      return codec.fromJson(json);
+    } catch (IOException e) {
+      throw new BackendUnavailable("the stored report " + id + " cannot be read: " + e.getMessage(), e);
+    }
+  }
+}
