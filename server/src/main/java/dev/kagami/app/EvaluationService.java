@@ -68,7 +68,11 @@ public class EvaluationService {
     EvaluateCommand effective = new EvaluateCommand(new ModelId(model.name(), model.version()), d.dataset().name(),
         split.name().toLowerCase(Locale.ROOT), kpis, templates);
     return jobs.submit(JobKind.EVALUATION, effective, ctx -> {
-      EvaluationReport r = evaluations.evaluate(model, d, split, options, ctx::progress);
+      EvaluationReport r;
+      // held for the evaluation: a swap or an unload meanwhile closes it only after the evaluation ends
+      try (ModelRegistry.Lease lease = models.lease(model.name(), model.version())) {
+        r = evaluations.evaluate(lease.runtime(), d, split, options, ctx::progress);
+      }
       return new EvaluationResult(r.id(), r.model(), r.dataset(), r.split(), r.images());
     });
   }

@@ -83,24 +83,46 @@ public class Embedder {
     if (budget.expired()) {
       throw new DeadlineExceeded("deadline passed before the request was read");
     }
-    ModelRuntime rt = registry.resolve(name, version);
+    ModelRuntime rt = acquire(name, version);
     int imageCount = (int) inputs.stream().filter(i -> i instanceof EmbedInput.Image).count();
     Lane lane = imageCount > 0 ? images : texts;
-    admit(rt, lane, inputs.size(), imageCount, budget);
+    try {
+      admit(rt, lane, inputs.size(), imageCount, budget);
+    } catch (RuntimeException e) {
+      rt.release();
+      throw e;
+    }
     admittedImages.addAndGet(imageCount);
     CompletableFuture<EmbedResult> result = new CompletableFuture<>();
+    result.whenComplete((r, e) -> rt.release()); // the runtime may close (after a swap) once its last call ends
     lane.queuedInputs.addAndGet(inputs.size());
     try {
       lane.pool.execute(() -> prepareAndSubmit(rt, lane, inputs, budget, result));
     } catch (RejectedExecutionException e) {
       lane.queuedInputs.addAndGet(-inputs.size());
-      if (lane.pool.isShutdown()) {
-        throw new ShuttingDown();
+      RuntimeException refusal = lane.pool.isShutdown() ? new ShuttingDown()
+          : new Overloaded(lane.name + " preprocessing queue is full; retry with backoff");
+      if (!(refusal instanceof ShuttingDown)) {
+        shed.incrementAndGet();
       }
-      shed.incrementAndGet();
-      throw new Overloaded(lane.name + " preprocessing queue is full; retry with backoff");
+      result.completeExceptionally(refusal);
+      throw refusal;
     }
     return result;
+  }
+
+  /**
+   * The runtime for a call, held until the call ends: a runtime retired by a swap between resolving and
+   * holding it is passed over for the one that serves now.
+   */
+  private ModelRuntime acquire(String name, String version) {
+    for (int attempt = 0; attempt < 5; attempt++) {
+      ModelRuntime rt = registry.resolve(name, version);
+      if (rt.acquire()) {
+        return rt;
+      }
+    }
+    throw new dev.kagami.error.KagamiException.ModelUnavailable("the model is being swapped; retry");
   }
 
   /** Attempts of {@link #embedPatiently} before an overload is passed on. */

@@ -75,6 +75,27 @@ public final class ModelLoader {
     }
   }
 
+  /**
+   * The lowest cosine between ONNX Runtime's and PyTorch's embeddings of the package's probe inputs; empty
+   * when the package has no TorchScript towers (nothing to compare). Loads both engines for the check only.
+   */
+  public java.util.OptionalDouble measureParity(Path dir) {
+    ModelPackage pkg = reader.read(dir);
+    if (pkg.visualTorchScript().isEmpty() || pkg.textualTorchScript().isEmpty()) {
+      return java.util.OptionalDouble.empty();
+    }
+    try (EncoderEngine onnx = engines.open(EngineKind.ONNXRUNTIME, pkg, new EngineOptions(1, 0));
+        EncoderEngine torch = engines.open(EngineKind.PYTORCH, pkg, new EngineOptions(1, 0));
+        ClipTokenizer tok = new ClipTokenizer(pkg.tokenizer(), pkg.manifest().text(), 10_000)) {
+      return java.util.OptionalDouble.of(ParityCheck.worstCosine(onnx, torch, pkg.manifest().image().size(), tok));
+    }
+  }
+
+  /** Reads and checks the package in {@code dir} as loading does, without loading an engine. */
+  public ModelPackage read(Path dir) {
+    return reader.read(dir);
+  }
+
   private void checkParity(ModelPackage pkg, EncoderEngine primary, Settings s) {
     EngineKind other = s.engine() == EngineKind.PYTORCH ? EngineKind.ONNXRUNTIME : EngineKind.PYTORCH;
     if (other == EngineKind.PYTORCH && pkg.visualTorchScript().isEmpty()) {

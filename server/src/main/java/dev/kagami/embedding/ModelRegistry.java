@@ -21,17 +21,24 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The models this server holds, keyed {@code name/version}, from a Triton-style repository
- * ({@code <repository>/<name>/<version>/}). The configured model is loaded at start-up; start-up fails
- * (the process exits with the reason) if it cannot be loaded.
+ * ({@code <repository>/<name>/<version>/}), and the aliases that serve: {@code production} is the model of
+ * a request that names none. Models are loaded explicitly ({@link #load}) or when an alias moves to them
+ * ({@link #swap}); a swap loads and warms the new version beside the old one and then switches at once, so a
+ * call admitted before the switch finishes on the version it started with, and a version that fails to
+ * load or warm is refused while the old one keeps serving. A runtime that leaves serving is retired: it
+ * takes no new calls and closes when its last call ends.
  */
 @ApplicationScoped
 public class ModelRegistry {
+
+  private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(ModelRegistry.class);
 
   private final KagamiConfig config;
   private final Event<ModelActivated> activated;
   private final ModelLoader loader;
   private final Map<String, ModelRuntime> models = new ConcurrentHashMap<>();
-  private volatile ModelRuntime active;
+  /** Alias to the runtime it serves; replaced whole (copy on write) under {@code this}. */
+  private volatile Map<String, ModelRuntime> aliases = Map.of();
   private volatile boolean closed;
 
   public ModelRegistry(KagamiConfig config, Event<ModelActivated> activated, ImageDecoder decoder,
@@ -41,27 +48,161 @@ public class ModelRegistry {
     this.loader = new ModelLoader(new EngineFactory(), decoder, pools);
   }
 
-  void onStart(@Observes @Priority(100) StartupEvent ev) {
+  void onStart(@Observes @Priority(90) StartupEvent ev) {
     int stale = dev.kagami.engine.NativeTempFiles.removeStale(Path.of(System.getProperty("java.io.tmpdir")),
         java.time.Duration.ofMinutes(5));
     if (stale > 0) {
-      org.jboss.logging.Logger.getLogger(ModelRegistry.class).infof(
-          "removed %d ONNX Runtime native folders left in java.io.tmpdir by killed processes", stale);
+      LOG.infof("removed %d ONNX Runtime native folders left in java.io.tmpdir by killed processes", stale);
     }
-    KagamiConfig.Model m = config.model();
-    activate(load(m.name(), m.version()));
   }
 
   /** Loads {@code name/version} from the repository (or returns it if loaded). */
   public ModelRuntime load(String name, String version) {
     String id = name + "/" + version;
-    return models.computeIfAbsent(id, k -> loader.load(packageDir(name, version), settings()));
+    Path dir = packageDir(name, version);
+    return models.computeIfAbsent(id, k -> loader.load(dir, settings()));
   }
 
-  /** Makes {@code rt} the model that requests without a model reference use. */
-  public void activate(ModelRuntime rt) {
-    active = rt;
-    activated.fire(new ModelActivated(rt.name(), rt.version()));
+  /**
+   * Points {@code alias} at {@code name/version}: loads it if needed, warms it (one text and one image
+   * through the engine), then switches. The version the alias left stays loaded (a collection may be bound
+   * to it); {@link #unload} retires it. Throws (and changes nothing) when the version cannot be loaded or warmed.
+   */
+  public ModelRuntime swap(String alias, String name, String version) {
+    boolean wasLoaded = models.containsKey(name + "/" + version);
+    ModelRuntime next = load(name, version);
+    try {
+      warm(next);
+    } catch (RuntimeException e) {
+      if (!wasLoaded) {
+        unloadQuietly(next);
+      }
+      throw new ModelUnavailable("model " + next.id() + " loaded but failed to warm up (" + e.getMessage()
+          + "); the alias '" + alias + "' keeps its version");
+    }
+    synchronized (this) {
+      Map<String, ModelRuntime> m = new java.util.HashMap<>(aliases);
+      m.put(alias, next);
+      aliases = Map.copyOf(m);
+    }
+    if (alias.equals(PRODUCTION)) {
+      activated.fire(new ModelActivated(next.name(), next.version()));
+    }
+    return next;
+  }
+
+  /** The alias {@code Embed} and {@code Search} use when a request names no model. */
+  public static final String PRODUCTION = "production";
+
+  /** The loader (to read or parity-check a package without serving it). */
+  public ModelLoader loader() {
+    return loader;
+  }
+
+  /** The repository folder of {@code name/version} (checked names; it may not exist). */
+  public Path packageFolder(String name, String version) {
+    return packageDir(name, version);
+  }
+
+  private static void warm(ModelRuntime rt) {
+    int side = rt.transform().size();
+    EmbedInput image = new EmbedInput.Image(warmupPng(side));
+    rt.submit(rt.prepare(List.of(new EmbedInput.Text("a photo of a thing."), image)), CallBudget.NONE).join();
+  }
+
+  private static byte[] warmupPng(int side) {
+    java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(side, side, java.awt.image.BufferedImage.TYPE_INT_RGB);
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    try {
+      javax.imageio.ImageIO.write(img, "png", out);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  /**
+   * Unloads {@code name/version}: refused while an alias serves it; otherwise it takes no new calls and
+   * closes when the calls in progress end.
+   */
+  public void unload(String name, String version) {
+    String id = name + "/" + version;
+    ModelRuntime rt = models.get(id);
+    if (rt == null) {
+      throw new dev.kagami.error.KagamiException.NotFound("model " + id + " is not loaded; loaded: " + loaded());
+    }
+    List<String> serving = aliasesOf(rt);
+    if (!serving.isEmpty()) {
+      throw new dev.kagami.error.KagamiException.FailedPrecondition("model " + id + " serves alias(es) " + serving
+          + "; move them to another version first");
+    }
+    retire(rt);
+  }
+
+  private synchronized void retire(ModelRuntime rt) {
+    if (aliases.containsValue(rt)) {
+      return;
+    }
+    models.remove(rt.id(), rt);
+    rt.retire();
+  }
+
+  private void unloadQuietly(ModelRuntime rt) {
+    try {
+      retire(rt);
+    } catch (RuntimeException e) {
+      LOG.warnf("unloading %s: %s", rt.id(), e.getMessage());
+    }
+  }
+
+  /** The aliases that serve {@code rt}, sorted. */
+  public List<String> aliasesOf(ModelRuntime rt) {
+    return aliases.entrySet().stream().filter(e -> e.getValue() == rt).map(Map.Entry::getKey).sorted().toList();
+  }
+
+  /** Alias to the {@code name/version} it serves on this server. */
+  public Map<String, String> servingAliases() {
+    Map<String, String> out = new java.util.TreeMap<>();
+    aliases.forEach((a, rt) -> out.put(a, rt.id()));
+    return out;
+  }
+
+  /**
+   * A use of {@code name/version} for background work (an evaluation): loaded for the lease if it is not
+   * loaded, and unloaded again when the lease closes unless something else took it into serving meanwhile.
+   */
+  public Lease lease(String name, String version) {
+    boolean wasLoaded = models.containsKey(name + "/" + version);
+    for (int attempt = 0; attempt < 3; attempt++) {
+      ModelRuntime rt = load(name, version);
+      if (rt.acquire()) {
+        return new Lease(rt, !wasLoaded);
+      }
+    }
+    throw new ModelUnavailable("model " + name + "/" + version + " is being unloaded; retry");
+  }
+
+  /** A runtime held for one piece of work; closing it releases the runtime. */
+  public final class Lease implements AutoCloseable {
+    private final ModelRuntime runtime;
+    private final boolean scoped;
+
+    private Lease(ModelRuntime runtime, boolean scoped) {
+      this.runtime = runtime;
+      this.scoped = scoped;
+    }
+
+    public ModelRuntime runtime() {
+      return runtime;
+    }
+
+    @Override
+    public void close() {
+      runtime.release();
+      if (scoped && aliasesOf(runtime).isEmpty()) {
+        unloadQuietly(runtime);
+      }
+    }
   }
 
   Path packageDir(String name, String version) {
@@ -85,24 +226,24 @@ public class ModelRegistry {
   }
 
   /**
-   * The model for a request: the active one when {@code name} is empty; else {@code name/version}, where
-   * an empty version means the active model's version if it has that name.
+   * The model for a request: the production alias's when {@code name} is empty; else {@code name/version},
+   * where an empty version means the production version if it has that name.
    */
   public ModelRuntime resolve(String name, String version) {
     if (closed) {
       throw new dev.kagami.error.KagamiException.ShuttingDown();
     }
-    ModelRuntime a = active;
-    if (a == null) {
-      throw new ModelUnavailable("no model is loaded yet");
-    }
+    ModelRuntime a = aliases.get(PRODUCTION);
     if (name == null || name.isEmpty()) {
+      if (a == null) {
+        throw new ModelUnavailable("no model is loaded yet");
+      }
       if (version != null && !version.isEmpty() && !version.equals(a.version())) {
         throw new InvalidInput("model version '" + version + "' given without a model name");
       }
       return a;
     }
-    String v = version == null || version.isEmpty() ? (name.equals(a.name()) ? a.version() : "") : version;
+    String v = version == null || version.isEmpty() ? (a != null && name.equals(a.name()) ? a.version() : "") : version;
     ModelRuntime rt = models.get(name + "/" + v);
     if (rt == null) {
       throw new InvalidInput("model '" + name + (v.isEmpty() ? "" : "/" + v) + "' is not loaded; loaded: " + loaded());
@@ -110,8 +251,9 @@ public class ModelRegistry {
     return rt;
   }
 
+  /** The production alias's runtime. */
   public ModelRuntime active() {
-    ModelRuntime a = active;
+    ModelRuntime a = aliases.get(PRODUCTION);
     if (a == null) {
       throw new ModelUnavailable("no model is loaded yet");
     }
@@ -120,6 +262,11 @@ public class ModelRegistry {
 
   public List<String> loaded() {
     return models.keySet().stream().sorted().toList();
+  }
+
+  /** The loaded runtime of {@code name/version}, if loaded. */
+  public java.util.Optional<ModelRuntime> loadedRuntime(String name, String version) {
+    return java.util.Optional.ofNullable(models.get(name + "/" + version));
   }
 
   @PreDestroy

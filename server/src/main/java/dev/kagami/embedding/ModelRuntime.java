@@ -74,6 +74,11 @@ public final class ModelRuntime implements AutoCloseable {
     return sha.substring(0, 16);
   }
 
+  /** {@code name/version}. */
+  public String id() {
+    return pkg.id();
+  }
+
   public int dimension() {
     return engine.dimension();
   }
@@ -182,8 +187,51 @@ public final class ModelRuntime implements AutoCloseable {
     return result;
   }
 
+  private final java.util.concurrent.atomic.AtomicInteger users = new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+  private volatile boolean retiring;
+
+  /**
+   * Takes a use of this runtime for one call; false once it is retiring (the caller resolves again and gets
+   * the version that serves now). Every successful acquire is followed by one {@link #release()}.
+   */
+  public boolean acquire() {
+    users.incrementAndGet();
+    if (retiring) {
+      release();
+      return false;
+    }
+    return true;
+  }
+
+  public void release() {
+    if (users.decrementAndGet() == 0 && retiring) {
+      close();
+    }
+  }
+
+  /** Takes no new calls; closes when the last call in progress ends (at once if none is). */
+  public void retire() {
+    retiring = true;
+    if (users.get() == 0) {
+      close();
+    }
+  }
+
+  /** Calls in progress on this runtime. */
+  public int users() {
+    return users.get();
+  }
+
+  public boolean isClosed() {
+    return closed.get();
+  }
+
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     images.close();
     texts.close();
     tokenizer.close();

@@ -20,6 +20,7 @@ public class Persistence {
   private final ReportRepository reports;
   private final RunRepository runs;
   private final JobRepository jobs;
+  private final ModelRepository models;
 
   public Persistence(KagamiConfig config, @Any InjectableInstance<AgroalDataSource> dataSources) {
     AgroalDataSource ds = switch (config.persistence().database()) {
@@ -30,6 +31,7 @@ public class Persistence {
     this.reports = new ReportRepository(ds);
     this.runs = new RunRepository(ds);
     this.jobs = new JobRepository(ds);
+    this.models = new ModelRepository(ds);
   }
 
   @Produces
@@ -50,5 +52,10 @@ public class Persistence {
   @Produces
   public JobRepository jobs() {
     return jobs;
+  }
+
+  @Produces
+  public ModelRepository models() {
+    return models;
   }
 }

@@ -15,6 +15,7 @@ import dev.kagami.error.KagamiException.Overloaded;
 import dev.kagami.evaluation.Evaluator;
 import dev.kagami.finetune.ImageTuner;
 import dev.kagami.job.JobState;
+import dev.kagami.model.ModelId;
 import dev.kagami.model.ModelPackage;
 import dev.kagami.model.ModelPackageReader;
 import dev.kagami.persistence.DatasetRepository;
@@ -66,6 +67,7 @@ public class RunManager {
   private final RunRepository runs;
   private final DatasetRepository datasets;
   private final ModelRegistry models;
+  private final jakarta.enterprise.event.Event<RunSucceeded> trained;
   private final Evaluations evaluations;
   private final KagamiConfig config;
   private final ImageDecoder decoder;
@@ -77,7 +79,9 @@ public class RunManager {
   private final dev.kagami.concurrent.Parallel parallel;
 
   public RunManager(RunRepository runs, DatasetRepository datasets, ModelRegistry models, Evaluations evaluations,
-      KagamiConfig config, ImageDecoder decoder, dev.kagami.concurrent.Parallel parallel, dev.kagami.concurrent.ThreadPools pools) {
+      KagamiConfig config, ImageDecoder decoder, dev.kagami.concurrent.Parallel parallel, dev.kagami.concurrent.ThreadPools pools,
+      jakarta.enterprise.event.Event<RunSucceeded> trained) {
+    this.trained = trained;
     this.parallel = parallel;
     this.runs = runs;
     this.datasets = datasets;
@@ -243,9 +247,15 @@ public class RunManager {
       Path runDir = config.finetune().runs().resolve(a.id);
       FineTuneRunner runner = new FineTuneRunner(decoder, config.model().repository().toAbsolutePath(), parallel);
       FineTuneRunner.Result res = runner.run(spec, base, d.dataset(), d.splits(), runDir, new Listener(a), () -> a.cancelled || shuttingDown,
-          Optional.of((name, version) -> evaluations.evaluate(models.load(name, version), d, Split.TEST,
-              Evaluator.Options.defaults(), ImportProgress.NONE)));
+          Optional.of((name, version) -> {
+            // a runtime scoped to the evaluation: loaded for it and closed after it, unless it serves
+            try (ModelRegistry.Lease lease = models.lease(name, version)) {
+              return evaluations.evaluate(lease.runtime(), d, Split.TEST, Evaluator.Options.defaults(), ImportProgress.NONE);
+            }
+          }));
       finish(a, JobState.SUCCEEDED, null, res);
+      trained.fire(new RunSucceeded(a.id, ModelId.parse(res.resultModel()), new ModelId(spec.baseName(), spec.baseVersion()),
+          spec.method().name(), spec.dataset(), res.parity()));
     } catch (Cancelled e) {
       finish(a, JobState.CANCELLED, e.getMessage(), null);
     } catch (KagamiException e) {

@@ -31,6 +31,7 @@ abstract class RepositoryContract {
   dev.kagami.evaluation.ReportStore reports;
   RunRepository runs;
   JobRepository jobs;
+  ModelRepository models;
 
   @BeforeEach
   void migrateFresh() {
@@ -41,6 +42,57 @@ abstract class RepositoryContract {
     reports = new dev.kagami.evaluation.ReportStore(new ReportRepository(dataSource()));
     runs = new RunRepository(dataSource());
     jobs = new JobRepository(dataSource());
+    models = new ModelRepository(dataSource());
+  }
+
+  static dev.kagami.registry.ModelVersion version(String v, String checksum) {
+    return new dev.kagami.registry.ModelVersion(new dev.kagami.model.ModelId("m", v), "KAGAMI", 32, checksum, 1234,
+        List.of("onnxruntime", "pytorch"), dev.kagami.registry.ModelVersion.Origin.TRAINED,
+        java.util.Optional.of(new dev.kagami.registry.ModelVersion.Lineage("run-1", new dev.kagami.model.ModelId("m", "1"),
+            "MCIP", "shop")), java.util.Optional.of(0.99999), "tuned", "run run-1", Instant.parse("2026-11-05T10:00:00Z"));
+  }
+
+  static dev.kagami.registry.AliasEvent move(String alias, String from, String to, long generation) {
+    return new dev.kagami.registry.AliasEvent(0, alias, from == null ? dev.kagami.registry.AliasEvent.Kind.INITIAL
+        : dev.kagami.registry.AliasEvent.Kind.PROMOTE, java.util.Optional.ofNullable(from).map(dev.kagami.model.ModelId::parse),
+        dev.kagami.model.ModelId.parse(to), generation, "ann", "why", java.util.Optional.of(dev.kagami.registry.GateVerdict.of(
+            "m/1", to, "shop", "test", "r1", "r2", List.of(new dev.kagami.registry.GateVerdict.Rule("image-to-image mAP", 0.5,
+                0.4, ">= current + 0.000", false, "below")))), from != null, Instant.parse("2026-11-06T10:00:00Z"));
+  }
+
+  @Test
+  void model_versions_never_change_and_aliases_move_by_compare_and_set_with_their_audit_row() {
+    dev.kagami.registry.ModelVersion v2 = version("2", "a".repeat(64));
+    assertThat(models.register(v2)).isEqualTo(v2);
+    assertThat(models.version(v2.id())).contains(v2);
+    assertThat(models.register(v2)).as("the same files again: the same version").isEqualTo(v2);
+    assertThatThrownBy(() -> models.register(version("2", "b".repeat(64))))
+        .isInstanceOf(dev.kagami.error.KagamiException.FailedPrecondition.class).hasMessageContaining("never changes");
+    models.register(version("3", "c".repeat(64)));
+    assertThat(models.versions()).extracting(v -> v.id().version()).containsExactlyInAnyOrder("2", "3");
+
+    models.move(move("production", null, "m/2", 1));
+    assertThatThrownBy(() -> models.move(move("production", null, "m/3", 1)))
+        .as("a second creation loses").isInstanceOf(dev.kagami.error.KagamiException.FailedPrecondition.class);
+    models.move(move("production", "m/2", "m/3", 2));
+    assertThatThrownBy(() -> models.move(move("production", "m/2", "m/3", 2)))
+        .as("a move from a stale generation loses").isInstanceOf(dev.kagami.error.KagamiException.FailedPrecondition.class)
+        .hasMessageContaining("moved by someone else");
+    assertThat(models.alias("production").orElseThrow().target().toString()).isEqualTo("m/3");
+    assertThat(models.alias("production").orElseThrow().generation()).isEqualTo(2);
+    List<dev.kagami.registry.AliasEvent> log = models.events("production", 10);
+    assertThat(log).extracting(e -> e.to().toString()).containsExactly("m/3", "m/2");
+    assertThat(log.get(0).verdict().orElseThrow().rules().get(0).candidate()).isEqualTo(0.4);
+    assertThat(log.get(0).overridden()).isTrue();
+    assertThat(log.get(1).from()).isEmpty();
+    assertThat(models.events(null, 10)).hasSize(2);
+
+    assertThat(models.gateRules("production")).isEmpty();
+    models.setGateRules("production", new dev.kagami.registry.GateRules(0.01, 0.02, 0.05, 500, false));
+    models.setGateRules("production", new dev.kagami.registry.GateRules(0.02, 0.02, 0.05, 500, true));
+    assertThat(models.gateRules("production")).contains(new dev.kagami.registry.GateRules(0.02, 0.02, 0.05, 500, true));
+    models.delete(v2.id());
+    assertThat(models.version(v2.id())).isEmpty();
   }
 
   static dev.kagami.job.Job job(String id, dev.kagami.job.JobKind kind, String created) {

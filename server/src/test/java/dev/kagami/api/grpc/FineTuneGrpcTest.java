@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kagami.api.v1.CancelRunRequest;
 import dev.kagami.api.v1.CaptionSource;
-import dev.kagami.api.v1.DatasetServiceGrpc;
-import dev.kagami.api.v1.DatasetSourceKind;
 import dev.kagami.api.v1.EmbedInput;
 import dev.kagami.api.v1.EmbedRequest;
 import dev.kagami.api.v1.EmbeddingServiceGrpc;
@@ -15,7 +13,6 @@ import dev.kagami.api.v1.FineTuneMethod;
 import dev.kagami.api.v1.FineTuneServiceGrpc;
 import dev.kagami.api.v1.GetReportRequest;
 import dev.kagami.api.v1.GetRunRequest;
-import dev.kagami.api.v1.ImportDatasetRequest;
 import dev.kagami.api.v1.ListRunsRequest;
 import dev.kagami.api.v1.ModelRef;
 import dev.kagami.api.v1.Run;
@@ -25,21 +22,15 @@ import dev.kagami.api.v1.RunState;
 import dev.kagami.api.v1.StartRunRequest;
 import dev.kagami.api.v1.TrainableParameters;
 import dev.kagami.api.v1.WatchRunRequest;
-import dev.kagami.finetune.ImageTunerTest;
-import dev.kagami.preprocess.RgbImage;
 import dev.kagami.testing.FineTuneProfile;
-import dev.kagami.testing.Images;
 import dev.kagami.testing.GrpcTesting;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -60,27 +51,7 @@ class FineTuneGrpcTest {
   static void setUp() throws Exception {
     channel = ManagedChannelBuilder.forAddress("localhost", dev.kagami.testing.GrpcTesting.port()).usePlaintext().build();
     runs = FineTuneServiceGrpc.newBlockingStub(channel);
-    Path dir = Files.createTempDirectory("kagami-ft");
-    String[] names = {"horizontal", "vertical", "diagonal", "checks"};
-    SplittableRandom r = new SplittableRandom(9);
-    List<String> lines = new ArrayList<>();
-    for (int c = 0; c < names.length; c++) {
-      for (int i = 0; i < 16; i++) {
-        RgbImage img = ImageTunerTest.pattern(c, r);
-        Path f = dir.resolve(names[c] + "-" + i + ".png");
-        Files.write(f, Images.png(img));
-        lines.add("{\"image\": \"" + f.getFileName() + "\", \"label\": \"" + names[c] + "\", \"captions\": [\"" + names[c]
-            + " stripes\"]}");
-      }
-    }
-    Files.write(dir.resolve("patterns.jsonl"), lines);
-    var it = DatasetServiceGrpc.newBlockingStub(channel).withDeadlineAfter(120, TimeUnit.SECONDS).importDataset(
-        ImportDatasetRequest.newBuilder().setName("patterns").setKind(DatasetSourceKind.MANIFEST)
-            .setPath(dir.resolve("patterns.jsonl").toString()).setTrainFraction(0.5).setValidationFraction(0.25)
-            .setTestFraction(0.25).setSeed(4).build());
-    while (it.hasNext()) {
-      it.next();
-    }
+    dev.kagami.testing.PatternDataset.importInto(channel, "patterns");
   }
 
   @AfterAll
@@ -132,7 +103,23 @@ class FineTuneGrpcTest {
         .isEqualTo("tiny-clip/ft-grpc");
     assertThat(runs.listRuns(ListRunsRequest.getDefaultInstance()).getRunsList())
         .anySatisfy(r -> assertThat(r.getId()).isEqualTo(started.getId()));
-    // the new version serves embeddings
+    // the result is registered with its lineage; the evaluations' runtimes were scoped to them (not loaded now)
+    var registry = dev.kagami.api.v1.ModelServiceGrpc.newBlockingStub(channel);
+    var registered = registry.getModel(dev.kagami.api.v1.GetModelRequest.newBuilder()
+        .setModel(ModelRef.newBuilder().setName("tiny-clip").setVersion("ft-grpc")).build());
+    assertThat(registered.getOrigin()).isEqualTo(dev.kagami.api.v1.ModelOrigin.MODEL_ORIGIN_TRAINED);
+    assertThat(registered.getRunId()).isEqualTo(started.getId());
+    assertThat(registered.getBase().getVersion()).isEqualTo("1");
+    assertThat(registered.getMethod()).isEqualTo("MCIP_REA");
+    assertThat(registered.getDataset()).isEqualTo("patterns");
+    assertThat(registered.hasParity()).isTrue();
+    assertThat(registered.getParity()).isGreaterThan(0.999);
+    assertThat(registered.getLoaded()).isFalse();
+    assertThat(registered.getReportIdsList()).contains(stored.getTunedReportId());
+    // loaded explicitly, the new version serves embeddings
+    assertThat(registry.loadModel(dev.kagami.api.v1.LoadModelRequest.newBuilder()
+        .setModel(ModelRef.newBuilder().setName("tiny-clip").setVersion("ft-grpc")).build()).getLoadedList())
+        .contains("tiny-clip/ft-grpc");
     var emb = EmbeddingServiceGrpc.newBlockingStub(channel).embed(EmbedRequest.newBuilder()
         .setModel(ModelRef.newBuilder().setName("tiny-clip").setVersion("ft-grpc"))
         .addInputs(EmbedInput.newBuilder().setText("horizontal stripes")).build());
