@@ -79,11 +79,16 @@ public class ModelService {
     registerRepository();
     KagamiConfig.Model m = config.model();
     if (repo.alias(ModelAlias.PRODUCTION).isEmpty()) {
-      ModelId configured = new ModelId(m.name(), m.version());
-      requireRegistered(configured);
-      repo.move(new AliasEvent(0, ModelAlias.PRODUCTION, AliasEvent.Kind.INITIAL, Optional.empty(), configured, 1, "kagami",
+      ModelId first = new ModelId(m.name(), m.version());
+      requireRegistered(first);
+      repo.move(new AliasEvent(0, ModelAlias.PRODUCTION, AliasEvent.Kind.INITIAL, Optional.empty(), first, 1, "kagami",
           "the configured model (kagami.model.name/version) at first start", Optional.empty(), false, Instant.now()));
     }
+    ModelId configured = new ModelId(m.name(), m.version());
+    repo.alias(ModelAlias.PRODUCTION).filter(p -> !p.target().equals(configured)).ifPresent(p -> LOG.warnf(
+        "production serves %s (the registry's alias, generation %d), not the configured kagami.model %s: the configured "
+            + "model only names production's first version; promote %s to serve it", p.target(), p.generation(), configured,
+        configured));
     for (ModelAlias a : repo.aliases()) {
       try {
         registry.swap(a.alias(), a.target().name(), a.target().version());
