@@ -25,6 +25,7 @@ import dev.kagami.training.Evaluations;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalDouble;
@@ -43,7 +44,8 @@ public class PromotionService {
   static final String GATE_TEMPLATES = EvaluationService.DEFAULT_TEMPLATES;
 
   /** A Promote or Rollback: the alias where it now points, where it pointed, the verdict, whether overridden. */
-  public record Move(ModelAlias alias, ModelId previous, Optional<GateVerdict> verdict, boolean overridden) {}
+  public record Move(ModelAlias alias, ModelId previous, Optional<GateVerdict> verdict, boolean overridden,
+      List<String> replicasSwitched, List<String> replicasLagging) {}
 
   /** What Promote and CheckGate are asked. */
   public record PromoteCommand(String alias, ModelId model, String dataset, String split, String reason, String overrideReason,
@@ -55,9 +57,11 @@ public class PromotionService {
   private final DatasetRepository datasets;
   private final ReportStore reports;
   private final Evaluations evaluations;
+  private final AliasFollower follower;
 
   public PromotionService(ModelService models, ModelRegistry registry, ModelRepository repo, DatasetRepository datasets,
-      ReportStore reports, Evaluations evaluations) {
+      ReportStore reports, Evaluations evaluations, AliasFollower follower) {
+    this.follower = follower;
     this.models = models;
     this.registry = registry;
     this.repo = repo;
@@ -153,21 +157,30 @@ public class PromotionService {
         reason == null || reason.isBlank() ? "rolled back from " + current.target() : reason.strip(), Optional.empty(), false);
   }
 
-  private synchronized Move move(ModelAlias current, ModelId to, AliasEvent.Kind kind, String actor, String reason,
+  /**
+   * Serves {@code to} here, records the move, then waits for the other live replicas to follow (they poll
+   * the database); the answer names those that switched and those that did not within the replica timeout.
+   */
+  private Move move(ModelAlias current, ModelId to, AliasEvent.Kind kind, String actor, String reason,
       Optional<GateVerdict> verdict, boolean overridden) {
-    ModelRuntime before = registry.loadedRuntime(current.target().name(), current.target().version()).orElse(null);
-    registry.swap(current.alias(), to.name(), to.version()); // throws, changing nothing, if `to` cannot serve
-    ModelAlias moved;
-    try {
-      moved = repo.move(new AliasEvent(0, current.alias(), kind, Optional.of(current.target()), to, current.generation() + 1,
-          actor, reason, verdict, overridden, Instant.now()));
-    } catch (RuntimeException e) {
-      registry.swap(current.alias(), current.target().name(), current.target().version());
-      throw e;
-    }
-    if (before != null) {
-      models.retireIfIdle(before);
-    }
-    return new Move(moved, current.target(), verdict, overridden);
+    ModelAlias moved = follower.moving(() -> {
+      ModelRuntime before = registry.resolveAlias(current.alias()).orElse(null);
+      registry.swap(current.alias(), to.name(), to.version()); // throws, changing nothing, if `to` cannot serve
+      ModelAlias m;
+      try {
+        m = repo.move(new AliasEvent(0, current.alias(), kind, Optional.of(current.target()), to, current.generation() + 1,
+            actor, reason, verdict, overridden, Instant.now()));
+      } catch (RuntimeException e) {
+        registry.swap(current.alias(), current.target().name(), current.target().version());
+        throw e;
+      }
+      follower.served(m.alias(), m.generation(), to.toString());
+      if (before != null) {
+        models.retireIfIdle(before);
+      }
+      return m;
+    });
+    AliasFollower.Spread spread = follower.await(moved.alias(), moved.generation());
+    return new Move(moved, current.target(), verdict, overridden, spread.switched(), spread.lagging());
   }
 }

@@ -24,11 +24,16 @@ public class ServerInfoService {
   /** The model that answers requests that name none. */
   public record ServingModel(String name, String version, int dimension, String engine) {}
 
+  /**
+   * {@code aliases}: what this server serves under each alias, {@code name/version@generation}; {@code replica}:
+   * this server's id among the replicas that share the database.
+   */
   public record Info(String version, ServingModel model, List<String> loadedModels, Instant startedAt, long uptimeSeconds,
-      Health health, Map<String, String> unavailableCollections) {}
+      Health health, Map<String, String> unavailableCollections, Map<String, String> aliases, String replica) {}
 
   private final ModelRegistry models;
   private final IndexResources index;
+  private final jakarta.enterprise.inject.Instance<AliasFollower> follower;
   private final String version;
   private final String engine;
   private final Instant startedAt = Instant.now();
@@ -36,7 +41,9 @@ public class ServerInfoService {
   private volatile boolean stopping;
 
   public ServerInfoService(ModelRegistry models, IndexResources index, KagamiConfig config,
-      @ConfigProperty(name = "quarkus.application.version", defaultValue = "unknown") String version) {
+      @ConfigProperty(name = "quarkus.application.version", defaultValue = "unknown") String version,
+      jakarta.enterprise.inject.Instance<AliasFollower> follower) {
+    this.follower = follower;
     this.models = models;
     this.index = index;
     this.version = version;
@@ -62,6 +69,6 @@ public class ServerInfoService {
     Health h = stopping ? Health.STOPPING : modelReady && model != null ? Health.SERVING : Health.STARTING;
     Instant now = Instant.now();
     return new Info(version, model, models.loaded(), startedAt, Duration.between(startedAt, now).toSeconds(), h,
-        index.store().unavailableCollections());
+        index.store().unavailableCollections(), follower.get().serving(), follower.get().replicaId());
   }
 }

@@ -199,6 +199,22 @@ public interface KagamiConfig {
     Duration progressInterval();
   }
 
+  Registry registry();
+
+  /** The model registry shared by the replicas of one database. */
+  interface Registry {
+    /**
+     * How often this server reads the aliases from the database and moves to a version another replica
+     * promoted, and tells the others which generation it serves (its heartbeat).
+     */
+    @WithDefault("2s")
+    Duration pollInterval();
+
+    /** How long a Promote or Rollback waits for every live replica to serve the new generation. */
+    @WithDefault("30s")
+    Duration replicaTimeout();
+  }
+
   /** Evaluation runs. */
   interface Evaluation {
     /** Folder of the embedding caches, one file per model version. */

@@ -160,6 +160,11 @@ public class ModelRegistry {
     return aliases.entrySet().stream().filter(e -> e.getValue() == rt).map(Map.Entry::getKey).sorted().toList();
   }
 
+  /** The runtime {@code alias} serves here, if it serves one. */
+  public java.util.Optional<ModelRuntime> resolveAlias(String alias) {
+    return java.util.Optional.ofNullable(aliases.get(alias));
+  }
+
   /** Alias to the {@code name/version} it serves on this server. */
   public Map<String, String> servingAliases() {
     Map<String, String> out = new java.util.TreeMap<>();

@@ -21,6 +21,7 @@ public class Persistence {
   private final RunRepository runs;
   private final JobRepository jobs;
   private final ModelRepository models;
+  private final ReplicaRepository replicas;
 
   public Persistence(KagamiConfig config, @Any InjectableInstance<AgroalDataSource> dataSources) {
     AgroalDataSource ds = switch (config.persistence().database()) {
@@ -32,6 +33,7 @@ public class Persistence {
     this.runs = new RunRepository(ds);
     this.jobs = new JobRepository(ds);
     this.models = new ModelRepository(ds);
+    this.replicas = new ReplicaRepository(ds);
   }
 
   @Produces
@@ -57,5 +59,10 @@ public class Persistence {
   @Produces
   public ModelRepository models() {
     return models;
+  }
+
+  @Produces
+  public ReplicaRepository replicas() {
+    return replicas;
   }
 }

@@ -75,9 +75,7 @@ public final class SwapBench {
       // the first move judges both versions on the dataset; the moves measured below are Rollbacks (no gate)
       registry.promote(PromoteRequest.newBuilder().setModel(b).setDataset("swap-bench").setOverrideReason("bench").build());
       registry.rollback(RollbackRequest.newBuilder().setReason("bench").build());
-      for (int i = 0; i < 50; i++) {
-        call(embed, "warm-up " + i);
-      }
+      run(embed, clients, 5, () -> {}); // warm-up, not reported
       Phase steady = run(embed, clients, seconds, () -> {});
       List<Double> moveMs = new ArrayList<>();
       long every = TimeUnit.SECONDS.toMillis(seconds) / (swaps + 1);
@@ -166,8 +164,8 @@ public final class SwapBench {
     double[] moves = moveMs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
     StringBuilder s = new StringBuilder("# Hot swap under load\n\n");
     s.append(String.format(Locale.ROOT, "Written by `bin/kagami-bench-swap%s` on %s, on this machine (%d cores). The built "
-        + "server serves `%s` as `production`; %d clients call Embed with one text each, back to back, for %d s steadily and "
-        + "then for %d s while `production` is moved %d times between two versions of the package (Rollback: each move "
+        + "server serves `%s` as `production`; %d clients call Embed with one text each, back to back, for %d s steadily (after "
+        + "5 s of the same load as warm-up) and then for %d s while `production` is moved %d times between two versions of the package (Rollback: each move "
         + "loads and warms the version it moves to, switches, and retires the other).%n%n",
         argv.length == 0 ? "" : " " + String.join(" ", argv), LocalDate.now(ZoneOffset.UTC),
         Runtime.getRuntime().availableProcessors(), model, clients, seconds, seconds, swaps));

@@ -45,6 +45,25 @@ abstract class RepositoryContract {
     models = new ModelRepository(dataSource());
   }
 
+  @Test
+  void replicas_heartbeat_and_the_live_ones_are_those_seen_recently() {
+    ReplicaRepository replicas = new ReplicaRepository(dataSource());
+    Instant t0 = Instant.parse("2026-11-07T10:00:00Z");
+    replicas.heartbeat(new dev.kagami.registry.Replica("a", "host-a", t0, t0, java.util.Map.of("production", 1L),
+        java.util.Map.of("production", "m/1")));
+    replicas.heartbeat(new dev.kagami.registry.Replica("b", "host-b", t0, t0.plusSeconds(10), java.util.Map.of(), java.util.Map.of()));
+    replicas.heartbeat(new dev.kagami.registry.Replica("a", "host-a", t0, t0.plusSeconds(20), java.util.Map.of("production", 2L,
+        "candidate", 1L), java.util.Map.of("production", "m/2", "candidate", "m/3")));
+    List<dev.kagami.registry.Replica> live = replicas.seenSince(t0.plusSeconds(15));
+    assertThat(live).extracting(dev.kagami.registry.Replica::id).containsExactly("a");
+    assertThat(live.get(0).generations()).containsEntry("production", 2L).containsEntry("candidate", 1L);
+    assertThat(live.get(0).versions()).containsEntry("production", "m/2");
+    assertThat(live.get(0).startedAt()).isEqualTo(t0);
+    assertThat(replicas.seenSince(t0)).hasSize(2);
+    replicas.remove("a");
+    assertThat(replicas.seenSince(t0)).extracting(dev.kagami.registry.Replica::id).containsExactly("b");
+  }
+
   static dev.kagami.registry.ModelVersion version(String v, String checksum) {
     return new dev.kagami.registry.ModelVersion(new dev.kagami.model.ModelId("m", v), "KAGAMI", 32, checksum, 1234,
         List.of("onnxruntime", "pytorch"), dev.kagami.registry.ModelVersion.Origin.TRAINED,

@@ -81,7 +81,7 @@ final class ModelMapping {
 
   static PromoteResponse move(PromotionService.Move m, String servingHere) {
     PromoteResponse.Builder b = PromoteResponse.newBuilder().setAlias(alias(m.alias(), servingHere)).setPrevious(ref(m.previous()))
-        .setOverridden(m.overridden());
+        .setOverridden(m.overridden()).addAllReplicasSwitched(m.replicasSwitched()).addAllReplicasLagging(m.replicasLagging());
     m.verdict().ifPresent(v -> b.setVerdict(verdict(v)));
     return b.build();
   }

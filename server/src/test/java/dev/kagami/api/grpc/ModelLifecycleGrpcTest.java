@@ -242,6 +242,78 @@ class ModelLifecycleGrpcTest {
     assertThat(message(() -> models.rollback(RollbackRequest.newBuilder().setAlias("nosuch").build()))).startsWith("NOT_FOUND");
   }
 
+  @jakarta.inject.Inject
+  dev.kagami.persistence.ModelRepository repo;
+
+  @jakarta.inject.Inject
+  dev.kagami.persistence.ReplicaRepository replicas;
+
+  static String servingHere(String alias) {
+    return models.listAliases(ListAliasesRequest.getDefaultInstance()).getAliasesList().stream()
+        .filter(a -> a.getAlias().equals(alias)).map(dev.kagami.api.v1.ModelAlias::getServingHere).findFirst().orElse("");
+  }
+
+  static void await(String what, java.util.function.BooleanSupplier done) throws InterruptedException {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!done.getAsBoolean()) {
+      assertThat(System.nanoTime()).as("waited 20 s for " + what).isLessThan(end);
+      Thread.sleep(50);
+    }
+  }
+
+  static dev.kagami.registry.AliasEvent moveByOtherReplica(String alias, String from, String to, long generation) {
+    return new dev.kagami.registry.AliasEvent(0, alias, from == null ? dev.kagami.registry.AliasEvent.Kind.INITIAL
+        : dev.kagami.registry.AliasEvent.Kind.PROMOTE, java.util.Optional.ofNullable(from).map(dev.kagami.model.ModelId::parse),
+        dev.kagami.model.ModelId.parse(to), generation, "replica-b", "promoted on another replica", java.util.Optional.empty(),
+        false, java.time.Instant.now());
+  }
+
+  @Test
+  void an_alias_moved_by_another_replica_is_followed_and_a_lagging_replica_is_reported() throws Exception {
+    models.importModel(ImportModelRequest.newBuilder().setPath(copyAs("4").toString()).build());
+    // another replica creates "candidate" and later moves it, writing only the shared database
+    repo.move(moveByOtherReplica("candidate", null, "tiny-clip/4", 1));
+    await("candidate to be served here", () -> servingHere("candidate").equals("tiny-clip/4"));
+    repo.move(moveByOtherReplica("candidate", "tiny-clip/4", "tiny-clip/1", 2));
+    await("candidate to follow the move", () -> servingHere("candidate").equals("tiny-clip/1"));
+    var info = dev.kagami.testing.Http.get("/api/v1/info").body();
+    assertThat(info).contains("\"candidate\":\"tiny-clip/1@2\"");
+
+    // a replica that heartbeats but never follows: the move answers after the timeout, naming it
+    AtomicBoolean stop = new AtomicBoolean();
+    Thread lagging = new Thread(() -> {
+      while (!stop.get()) {
+        replicas.heartbeat(new dev.kagami.registry.Replica("stuck-replica", "elsewhere", java.time.Instant.now(),
+            java.time.Instant.now(), Map.of("candidate", 2L), Map.of("candidate", "tiny-clip/1")));
+        sleepQuietly(100);
+      }
+    });
+    lagging.start();
+    try {
+      Thread.sleep(300);
+      long t0 = System.nanoTime();
+      PromoteResponse back = models.rollback(RollbackRequest.newBuilder().setAlias("candidate").setActor("test-admin").build());
+      assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isGreaterThanOrEqualTo(1900);
+      assertThat(back.getAlias().getGeneration()).isEqualTo(3);
+      assertThat(back.getAlias().getModel().getVersion()).isEqualTo("4");
+      assertThat(back.getReplicasLaggingList()).containsExactly("stuck-replica");
+      assertThat(back.getReplicasSwitchedList()).hasSize(1).allSatisfy(id -> assertThat(id).isNotEqualTo("stuck-replica"));
+    } finally {
+      stop.set(true);
+      lagging.join(5_000);
+    }
+    replicas.remove("stuck-replica");
+    assertThat(servingHere("candidate")).isEqualTo("tiny-clip/4");
+  }
+
+  static void sleepQuietly(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   static String message(Runnable call) {
     try {
       call.run();
