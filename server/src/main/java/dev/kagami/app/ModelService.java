@@ -203,7 +203,11 @@ public class ModelService {
     if (path == null || path.isBlank()) {
       throw new InvalidInput("path is required: a model package folder under the import roots " + roots.roots());
     }
-    Path src = roots.check(Path.of(path));
+    return importFrom(roots.check(Path.of(path)), actor);
+  }
+
+  /** Imports the package in {@code src}, a folder the caller vouches for (under the roots, or an unpacked upload). */
+  ModelVersion importFrom(Path src, String actor) {
     ModelPackage pkg = registry.loader().read(src);
     ModelId id = new ModelId(pkg.manifest().name(), pkg.manifest().version());
     Path target = registry.packageFolder(id.name(), id.version());

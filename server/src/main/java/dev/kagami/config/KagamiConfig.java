@@ -254,6 +254,20 @@ public interface KagamiConfig {
     /** Minimum cosine between the two engines' embeddings for the parity check to pass. */
     @WithDefault("0.9999")
     double parityMinCosine();
+
+    /**
+     * Most model versions loaded at once; loading one more unloads the least recently used version that no
+     * alias serves and no call uses (versions an alias serves are never unloaded for room).
+     */
+    @WithDefault("4")
+    int maxLoaded();
+
+    /**
+     * Largest model archive an upload may be (the HTTP body limit, quarkus.http.limits.max-body-size, is
+     * 2 GiB); it may unpack to at most four times this.
+     */
+    @WithDefault("2000000000")
+    long maxUploadBytes();
   }
 
   /** Dynamic batching and admission control. */

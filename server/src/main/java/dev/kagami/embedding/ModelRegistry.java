@@ -60,7 +60,40 @@ public class ModelRegistry {
   public ModelRuntime load(String name, String version) {
     String id = name + "/" + version;
     Path dir = packageDir(name, version);
-    return models.computeIfAbsent(id, k -> loader.load(dir, settings()));
+    boolean[] loadedNow = {false};
+    ModelRuntime rt = models.computeIfAbsent(id, k -> {
+      loadedNow[0] = true;
+      return loader.load(dir, settings());
+    });
+    if (loadedNow[0]) {
+      makeRoom(rt);
+    }
+    return rt;
+  }
+
+  /**
+   * Unloads the least recently used versions that no alias serves and no call holds until at most
+   * {@code kagami.model.max-loaded} are loaded ({@code keep}, just loaded, stays).
+   */
+  private void makeRoom(ModelRuntime keep) {
+    int max = config.model().maxLoaded();
+    while (models.size() > max) {
+      java.util.Optional<ModelRuntime> victim = models.values().stream()
+          .filter(r -> r != keep && !aliases.containsValue(r) && r.users() == 0)
+          .min(java.util.Comparator.comparingLong(ModelRuntime::lastUsed));
+      if (victim.isEmpty()) {
+        return; // everything loaded serves an alias or a call: over the bound until one ends
+      }
+      LOG.infof("unloading %s, the least recently used of %d loaded versions (kagami.model.max-loaded=%d)",
+          victim.get().id(), models.size(), max);
+      retire(victim.get());
+    }
+  }
+
+  /** The versions loaded now, most recently used first. */
+  public List<String> loadedByRecency() {
+    return models.values().stream().sorted(java.util.Comparator.comparingLong(ModelRuntime::lastUsed).reversed())
+        .map(ModelRuntime::id).toList();
   }
 
   /**

@@ -190,12 +190,19 @@ public final class ModelRuntime implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicInteger users = new java.util.concurrent.atomic.AtomicInteger();
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
   private volatile boolean retiring;
+  private volatile long lastUsed = System.nanoTime();
+
+  /** When a call last took this runtime ({@link System#nanoTime()}). */
+  public long lastUsed() {
+    return lastUsed;
+  }
 
   /**
    * Takes a use of this runtime for one call; false once it is retiring (the caller resolves again and gets
    * the version that serves now). Every successful acquire is followed by one {@link #release()}.
    */
   public boolean acquire() {
+    lastUsed = System.nanoTime();
     users.incrementAndGet();
     if (retiring) {
       release();

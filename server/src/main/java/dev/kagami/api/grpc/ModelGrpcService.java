@@ -39,10 +39,47 @@ public class ModelGrpcService implements ModelServiceGrpc.AsyncService, io.grpc.
 
   private final ModelService models;
   private final PromotionService promotion;
+  private final dev.kagami.app.ModelArchives archives;
 
-  public ModelGrpcService(ModelService models, PromotionService promotion) {
+  public ModelGrpcService(ModelService models, PromotionService promotion, dev.kagami.app.ModelArchives archives) {
     this.models = models;
     this.promotion = promotion;
+    this.archives = archives;
+  }
+
+  /** Chunks of the archive as they are written; sends wait while the client's flow-control window is full. */
+  @Override
+  @Blocking // reads the package files
+  public void exportModel(dev.kagami.api.v1.ExportModelRequest req,
+      StreamObserver<dev.kagami.api.v1.ModelArchiveChunk> out) {
+    io.grpc.stub.ServerCallStreamObserver<dev.kagami.api.v1.ModelArchiveChunk> call =
+        (io.grpc.stub.ServerCallStreamObserver<dev.kagami.api.v1.ModelArchiveChunk>) out;
+    try {
+      dev.kagami.model.ModelId id = ModelMapping.required(req.getModel());
+      java.io.OutputStream chunks = new java.io.BufferedOutputStream(new java.io.OutputStream() {
+        @Override
+        public void write(int b) {
+          write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+          while (!call.isReady()) {
+            if (call.isCancelled()) {
+              throw new dev.kagami.error.KagamiException.Cancelled("the caller cancelled the export");
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(2_000_000);
+          }
+          call.onNext(dev.kagami.api.v1.ModelArchiveChunk.newBuilder()
+              .setData(com.google.protobuf.ByteString.copyFrom(b, off, len)).build());
+        }
+      }, 1 << 20);
+      archives.export(id, chunks);
+      chunks.flush();
+      call.onCompleted();
+    } catch (RuntimeException | java.io.IOException e) {
+      out.onError(GrpcErrors.toStatus(e));
+    }
   }
 
   @Override

@@ -32,10 +32,36 @@ public class ModelResource {
 
   private final ModelService models;
   private final PromotionService promotion;
+  private final dev.kagami.app.ModelArchives archives;
 
-  public ModelResource(ModelService models, PromotionService promotion) {
+  public ModelResource(ModelService models, PromotionService promotion, dev.kagami.app.ModelArchives archives) {
     this.models = models;
     this.promotion = promotion;
+    this.archives = archives;
+  }
+
+  @GET
+  @Path("/models/{name}/{version}/export")
+  @Produces("application/zip")
+  @Operation(summary = "The version's package as a zip archive (another Kagami imports it with POST /models/upload)")
+  public jakarta.ws.rs.core.Response export(@PathParam("name") String name, @PathParam("version") String version) {
+    ModelId id = new ModelId(name, version);
+    models.requireRegistered(id);
+    jakarta.ws.rs.core.StreamingOutput body = out -> archives.export(id, out);
+    return jakarta.ws.rs.core.Response.ok(body, "application/zip")
+        .header("Content-Disposition", "attachment; filename=\"" + name + "-" + version + ".zip\"").build();
+  }
+
+  @POST
+  @Path("/models/upload")
+  @Consumes(MediaType.MULTIPART_FORM_DATA)
+  @Operation(summary = "Import an uploaded zip of one model package (checked as at load, registered)")
+  public ModelService.ModelDetails upload(@org.jboss.resteasy.reactive.RestForm("file")
+      org.jboss.resteasy.reactive.multipart.FileUpload file, @org.jboss.resteasy.reactive.RestForm("actor") String actor) {
+    if (file == null) {
+      throw new InvalidInput("the form needs a file field holding the zip");
+    }
+    return models.get(archives.importArchive(file.uploadedFile(), file.size(), actor).id());
   }
 
   @GET

@@ -306,6 +306,78 @@ class ModelLifecycleGrpcTest {
     assertThat(servingHere("candidate")).isEqualTo("tiny-clip/4");
   }
 
+  @Test
+  void loaded_versions_are_bounded_and_the_least_recently_used_unaliased_one_goes() throws Exception {
+    List<String> loaded = List.of();
+    for (String v : List.of("5", "6", "7", "8")) {
+      models.importModel(ImportModelRequest.newBuilder().setPath(copyAs(v).toString()).build());
+      loaded = models.loadModel(dev.kagami.api.v1.LoadModelRequest.newBuilder()
+          .setModel(ModelRef.newBuilder().setName("tiny-clip").setVersion(v)).build()).getLoadedList();
+      assertThat(loaded).contains("tiny-clip/" + v);
+    }
+    // production and four more were loaded: kagami.model.max-loaded (4) unloaded the least recently used
+    assertThat(loaded).hasSizeLessThanOrEqualTo(4).contains(servingHere("production"), "tiny-clip/8");
+    assertThat(loaded).as("5 was loaded first and never used since").doesNotContain("tiny-clip/5");
+    for (String v : List.of("5", "6", "7", "8")) {
+      models.deleteModel(DeleteModelRequest.newBuilder().setModel(ModelRef.newBuilder().setName("tiny-clip").setVersion(v))
+          .build());
+    }
+  }
+
+  @Test
+  void a_version_exported_as_an_archive_is_imported_by_upload() throws Exception {
+    var exported = dev.kagami.testing.Http.getBytes("/api/v1/models/tiny-clip/1/export");
+    assertThat(exported.statusCode()).isEqualTo(200);
+    // the archive holds the package's files, unchanged; as version 10 (its manifest edited) it is a new version
+    java.io.ByteArrayOutputStream edited = new java.io.ByteArrayOutputStream();
+    java.util.Set<String> names = new java.util.TreeSet<>();
+    try (var in = new java.util.zip.ZipInputStream(new java.io.ByteArrayInputStream(exported.body()));
+        var out = new java.util.zip.ZipOutputStream(edited)) {
+      for (java.util.zip.ZipEntry e; (e = in.getNextEntry()) != null; ) {
+        byte[] data = in.readAllBytes();
+        names.add(e.getName());
+        if (e.getName().endsWith("visual.onnx")) {
+          assertThat(data).isEqualTo(Files.readAllBytes(Fixtures.TINY_CLIP.resolve("visual.onnx")));
+        }
+        if (e.getName().endsWith("kagami-model.json")) {
+          data = new String(data, java.nio.charset.StandardCharsets.UTF_8).replace("\"version\": \"1\"", "\"version\": \"10\"")
+              .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
+        out.putNextEntry(new java.util.zip.ZipEntry(e.getName().replace("tiny-clip-1/", "tiny-clip-10/")));
+        out.write(data);
+        out.closeEntry();
+      }
+    }
+    assertThat(names).contains("tiny-clip-1/kagami-model.json", "tiny-clip-1/visual.onnx", "tiny-clip-1/textual.pt");
+    // over gRPC the same archive arrives in chunks
+    java.io.ByteArrayOutputStream viaGrpc = new java.io.ByteArrayOutputStream();
+    models.exportModel(dev.kagami.api.v1.ExportModelRequest.newBuilder().setModel(ONE).build())
+        .forEachRemaining(c -> viaGrpc.writeBytes(c.getData().toByteArray()));
+    java.util.Set<String> grpcNames = new java.util.TreeSet<>();
+    try (var in = new java.util.zip.ZipInputStream(new java.io.ByteArrayInputStream(viaGrpc.toByteArray()))) {
+      for (java.util.zip.ZipEntry e; (e = in.getNextEntry()) != null; ) {
+        grpcNames.add(e.getName());
+        if (e.getName().endsWith("textual.onnx")) {
+          assertThat(in.readAllBytes()).isEqualTo(Files.readAllBytes(Fixtures.TINY_CLIP.resolve("textual.onnx")));
+        }
+      }
+    }
+    assertThat(grpcNames).isEqualTo(names);
+    String boundary = "b" + System.nanoTime();
+    var up = dev.kagami.testing.Http.post("/api/v1/models/upload", "multipart/form-data; boundary=" + boundary,
+        dev.kagami.testing.Http.multipart(boundary, Map.of("actor", "bob"), "tiny-clip-10.zip", edited.toByteArray()));
+    assertThat(up.statusCode()).as(up.body()).isEqualTo(200);
+    assertThat(up.body()).contains("\"origin\":\"IMPORTED\"", "\"createdBy\":\"bob\"");
+    ModelVersion ten = models.getModel(GetModelRequest.newBuilder().setModel(ModelRef.newBuilder().setName("tiny-clip")
+        .setVersion("10")).build());
+    assertThat(ten.getParity()).isGreaterThan(0.9999);
+    // not a zip, or a zip without a package: 400, nothing registered
+    var garbage = dev.kagami.testing.Http.post("/api/v1/models/upload", "multipart/form-data; boundary=" + boundary,
+        dev.kagami.testing.Http.multipart(boundary, Map.of(), "x.zip", new byte[] {1, 2, 3, 4}));
+    assertThat(garbage.statusCode()).as(garbage.body()).isEqualTo(400);
+    models.deleteModel(DeleteModelRequest.newBuilder().setModel(ten.getModel()).build());
+  }
+
   static void sleepQuietly(long ms) {
     try {
       Thread.sleep(ms);
