@@ -60,6 +60,7 @@ class AdapterParityTest {
       var runs = FineTuneServiceGrpc.newBlockingStub(ch).withDeadlineAfter(60, TimeUnit.SECONDS);
       var jobs = JobServiceGrpc.newBlockingStub(ch).withDeadlineAfter(60, TimeUnit.SECONDS);
       var search = SearchServiceGrpc.newBlockingStub(ch).withDeadlineAfter(60, TimeUnit.SECONDS);
+      var models = dev.kagami.api.v1.ModelServiceGrpc.newBlockingStub(ch).withDeadlineAfter(60, TimeUnit.SECONDS);
       String tmp = System.getProperty("java.io.tmpdir");
       List<Scenario> table = List.of(
           new Scenario("import: bad name", ErrorKind.INVALID_ARGUMENT,
@@ -129,7 +130,33 @@ class AdapterParityTest {
               () -> Http.postJson("/api/v1/collections/no-such/search", "{\"text\": \"a\", \"k\": -1}")),
           new Scenario("search: no query", ErrorKind.INVALID_ARGUMENT,
               () -> search.search(SearchRequest.newBuilder().setCollection("no-such").build()),
-              () -> Http.postJson("/api/v1/collections/no-such/search", "{}")));
+              () -> Http.postJson("/api/v1/collections/no-such/search", "{}")),
+          new Scenario("model: unknown version", ErrorKind.NOT_FOUND,
+              () -> models.getModel(dev.kagami.api.v1.GetModelRequest.newBuilder()
+                  .setModel(ModelRef.newBuilder().setName("no-such").setVersion("1")).build()),
+              () -> Http.get("/api/v1/models/no-such/1")),
+          new Scenario("model: import outside the roots", ErrorKind.INVALID_ARGUMENT,
+              () -> models.importModel(dev.kagami.api.v1.ImportModelRequest.newBuilder().setPath("/etc").build()),
+              () -> Http.postJson("/api/v1/models", "{\"path\": \"/etc\"}")),
+          new Scenario("model: unload what production serves", ErrorKind.FAILED_PRECONDITION,
+              () -> models.unloadModel(dev.kagami.api.v1.UnloadModelRequest.newBuilder()
+                  .setModel(ModelRef.newBuilder().setName("tiny-clip").setVersion("1")).build()),
+              () -> Http.postJson("/api/v1/models/tiny-clip/1/unload", "")),
+          new Scenario("promote: to the version it serves", ErrorKind.FAILED_PRECONDITION,
+              () -> models.promote(dev.kagami.api.v1.PromoteRequest.newBuilder().setAlias("production")
+                  .setModel(ModelRef.newBuilder().setName("tiny-clip").setVersion("1")).setDataset("x").build()),
+              () -> Http.postJson("/api/v1/aliases/production/promote", "{\"model\": \"tiny-clip/1\", \"dataset\": \"x\"}")),
+          new Scenario("promote: bad alias", ErrorKind.INVALID_ARGUMENT,
+              () -> models.promote(dev.kagami.api.v1.PromoteRequest.newBuilder().setAlias("Bad!")
+                  .setModel(ModelRef.newBuilder().setName("tiny-clip").setVersion("1")).setDataset("x").build()),
+              () -> Http.postJson("/api/v1/aliases/Bad!/promote", "{\"model\": \"tiny-clip/1\", \"dataset\": \"x\"}")),
+          new Scenario("rollback: unknown alias", ErrorKind.NOT_FOUND,
+              () -> models.rollback(dev.kagami.api.v1.RollbackRequest.newBuilder().setAlias("nosuch").build()),
+              () -> Http.postJson("/api/v1/aliases/nosuch/rollback", "{}")),
+          new Scenario("gate: no dataset", ErrorKind.INVALID_ARGUMENT,
+              () -> models.checkGate(dev.kagami.api.v1.PromoteRequest.newBuilder().setAlias("production")
+                  .setModel(ModelRef.newBuilder().setName("tiny-clip").setVersion("1")).build()),
+              () -> Http.postJson("/api/v1/aliases/production/gate", "{\"model\": \"tiny-clip/1\"}")));
 
       ObjectMapper json = new ObjectMapper();
       List<String> mismatches = new ArrayList<>();
