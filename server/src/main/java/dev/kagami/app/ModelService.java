@@ -1,13 +1,13 @@
 package dev.kagami.app;
 
 import dev.kagami.config.KagamiConfig;
+import dev.kagami.dataset.ArchiveExtractor;
 import dev.kagami.dataset.ImportRoots;
 import dev.kagami.embedding.ModelRegistry;
 import dev.kagami.embedding.ModelRuntime;
 import dev.kagami.error.KagamiException.FailedPrecondition;
 import dev.kagami.error.KagamiException.InvalidInput;
 import dev.kagami.error.KagamiException.NotFound;
-import dev.kagami.evaluation.EvaluationReport;
 import dev.kagami.evaluation.ReportStore;
 import dev.kagami.model.ModelId;
 import dev.kagami.model.ModelPackage;
@@ -172,18 +172,18 @@ public class ModelService {
   }
 
   public List<ModelDetails> list() {
-    return repo.versions().stream().map(this::details).toList();
+    List<ModelAlias> aliases = repo.aliases();
+    return repo.versions().stream().map(v -> details(v, aliases)).toList();
   }
 
   public ModelDetails get(ModelId id) {
-    return details(requireRegistered(id));
+    return details(requireRegistered(id), repo.aliases());
   }
 
-  private ModelDetails details(ModelVersion v) {
-    List<String> aliases = repo.aliases().stream().filter(a -> a.target().equals(v.id())).map(ModelAlias::alias).toList();
+  private ModelDetails details(ModelVersion v, List<ModelAlias> all) {
+    List<String> aliases = all.stream().filter(a -> a.target().equals(v.id())).map(ModelAlias::alias).toList();
     boolean loaded = registry.loadedRuntime(v.id().name(), v.id().version()).isPresent();
-    List<String> ids = reports.list(null, v.id().toString(), 100).stream().map(EvaluationReport::id).toList();
-    return new ModelDetails(v, aliases, loaded, ids);
+    return new ModelDetails(v, aliases, loaded, reports.ids(null, v.id().toString(), 100));
   }
 
   public List<String> load(ModelId id) {
@@ -233,7 +233,7 @@ public class ModelService {
     Path tmp = target.resolveSibling("." + target.getFileName() + ".importing");
     try {
       Files.createDirectories(target.getParent());
-      deleteTree(tmp);
+      ArchiveExtractor.deleteQuietly(tmp);
       try (Stream<Path> all = Files.walk(src)) {
         for (Path p : all.sorted().toList()) {
           Path to = tmp.resolve(src.relativize(p).toString());
@@ -265,10 +265,10 @@ public class ModelService {
     }
     registry.loadedRuntime(id.name(), id.version()).ifPresent(rt -> registry.unload(id.name(), id.version()));
     repo.delete(id);
-    try {
-      deleteTree(registry.packageFolder(id.name(), id.version()));
-    } catch (IOException e) {
-      LOG.warnf("model %s unregistered, but its folder could not be removed: %s", id, e.getMessage());
+    Path folder = registry.packageFolder(id.name(), id.version());
+    ArchiveExtractor.deleteQuietly(folder);
+    if (Files.exists(folder)) {
+      LOG.warnf("model %s unregistered, but its folder %s could not be removed", id, folder);
     }
   }
 
@@ -322,16 +322,5 @@ public class ModelService {
 
   static String actorOr(String actor) {
     return actor == null || actor.isBlank() ? DEFAULT_ACTOR : actor.strip();
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> all = Files.walk(dir)) {
-      for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
   }
 }

@@ -7,11 +7,9 @@ import dev.kagami.embedding.ModelRuntime;
 import dev.kagami.error.KagamiException.FailedPrecondition;
 import dev.kagami.error.KagamiException.InvalidInput;
 import dev.kagami.error.KagamiException.NotFound;
-import dev.kagami.evaluation.Classification;
 import dev.kagami.evaluation.EvaluationReport;
 import dev.kagami.evaluation.Evaluator;
 import dev.kagami.evaluation.PromotionGate;
-import dev.kagami.evaluation.PromptTemplates;
 import dev.kagami.evaluation.ReportStore;
 import dev.kagami.model.ModelId;
 import dev.kagami.persistence.DatasetRepository;
@@ -24,7 +22,6 @@ import dev.kagami.registry.ModelVersion;
 import dev.kagami.training.Evaluations;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -40,8 +37,8 @@ import java.util.OptionalDouble;
 @ApplicationScoped
 public class PromotionService {
 
-  /** Templates and KPIs of the gate's evaluations (the evaluation API's defaults, so their reports are reused). */
-  static final String GATE_TEMPLATES = EvaluationService.DEFAULT_TEMPLATES;
+  /** The gate's evaluations: every KPI with the default templates (the evaluation API's defaults, so their reports are reused). */
+  static final Evaluator.Options GATE_OPTIONS = Evaluator.Options.defaults();
 
   /** A Promote or Rollback: the alias where it now points, where it pointed, the verdict, whether overridden. */
   public record Move(ModelAlias alias, ModelId previous, Optional<GateVerdict> verdict, boolean overridden,
@@ -110,14 +107,12 @@ public class PromotionService {
   private EvaluationReport report(ModelId id, StoredDataset d, Split split) {
     String splitName = split.name().toLowerCase(Locale.ROOT);
     Optional<EvaluationReport> stored = reports.list(d.dataset().name(), id.toString(), 200).stream()
-        .filter(r -> r.split().equalsIgnoreCase(splitName) && GATE_TEMPLATES.equals(r.templates())).findFirst();
+        .filter(r -> r.split().equalsIgnoreCase(splitName) && GATE_OPTIONS.templateSetName().equals(r.templates())).findFirst();
     if (stored.isPresent()) {
       return stored.get();
     }
-    Evaluator.Options options = new Evaluator.Options(EnumSet.allOf(Evaluator.Kpi.class), PromptTemplates.named(GATE_TEMPLATES),
-        GATE_TEMPLATES, Classification.DEFAULT_K, Classification.DEFAULT_TEMPERATURE, EvaluationService.IMAGES_PER_CALL);
     try (ModelRegistry.Lease lease = registry.lease(id.name(), id.version())) {
-      return evaluations.evaluate(lease.runtime(), d, split, options, ImportProgress.NONE);
+      return evaluations.evaluate(lease.runtime(), d, split, GATE_OPTIONS, ImportProgress.NONE);
     }
   }
 

@@ -33,7 +33,7 @@ public class ServerInfoService {
 
   private final ModelRegistry models;
   private final IndexResources index;
-  private final jakarta.enterprise.inject.Instance<AliasFollower> follower;
+  private final AliasFollower follower;
   private final String version;
   private final String engine;
   private final Instant startedAt = Instant.now();
@@ -42,7 +42,7 @@ public class ServerInfoService {
 
   public ServerInfoService(ModelRegistry models, IndexResources index, KagamiConfig config,
       @ConfigProperty(name = "quarkus.application.version", defaultValue = "unknown") String version,
-      jakarta.enterprise.inject.Instance<AliasFollower> follower) {
+      AliasFollower follower) {
     this.follower = follower;
     this.models = models;
     this.index = index;
@@ -69,6 +69,6 @@ public class ServerInfoService {
     Health h = stopping ? Health.STOPPING : modelReady && model != null ? Health.SERVING : Health.STARTING;
     Instant now = Instant.now();
     return new Info(version, model, models.loaded(), startedAt, Duration.between(startedAt, now).toSeconds(), h,
-        index.store().unavailableCollections(), follower.get().serving(), follower.get().replicaId());
+        index.store().unavailableCollections(), follower.serving(), follower.replicaId());
   }
 }

@@ -83,7 +83,7 @@ public class Embedder {
     if (budget.expired()) {
       throw new DeadlineExceeded("deadline passed before the request was read");
     }
-    ModelRuntime rt = acquire(name, version);
+    ModelRuntime rt = registry.acquire(name, version); // held until the call ends
     int imageCount = (int) inputs.stream().filter(i -> i instanceof EmbedInput.Image).count();
     Lane lane = imageCount > 0 ? images : texts;
     try {
@@ -109,20 +109,6 @@ public class Embedder {
       throw refusal;
     }
     return result;
-  }
-
-  /**
-   * The runtime for a call, held until the call ends: a runtime retired by a swap between resolving and
-   * holding it is passed over for the one that serves now.
-   */
-  private ModelRuntime acquire(String name, String version) {
-    for (int attempt = 0; attempt < 5; attempt++) {
-      ModelRuntime rt = registry.resolve(name, version);
-      if (rt.acquire()) {
-        return rt;
-      }
-    }
-    throw new dev.kagami.error.KagamiException.ModelUnavailable("the model is being swapped; retry");
   }
 
   /** Attempts of {@link #embedPatiently} before an overload is passed on. */

@@ -211,13 +211,25 @@ public class ModelRegistry {
    */
   public Lease lease(String name, String version) {
     boolean wasLoaded = models.containsKey(name + "/" + version);
-    for (int attempt = 0; attempt < 3; attempt++) {
-      ModelRuntime rt = load(name, version);
+    return new Lease(held(() -> load(name, version)), !wasLoaded);
+  }
+
+  /**
+   * The runtime for a call, held ({@link ModelRuntime#acquire}) until the caller releases it: a runtime
+   * retired between resolving and holding it is passed over for the one that serves now.
+   */
+  public ModelRuntime acquire(String name, String version) {
+    return held(() -> resolve(name, version));
+  }
+
+  private static ModelRuntime held(java.util.function.Supplier<ModelRuntime> find) {
+    for (int attempt = 0; attempt < 5; attempt++) {
+      ModelRuntime rt = find.get();
       if (rt.acquire()) {
-        return new Lease(rt, !wasLoaded);
+        return rt;
       }
     }
-    throw new ModelUnavailable("model " + name + "/" + version + " is being unloaded; retry");
+    throw new ModelUnavailable("the model is being swapped or unloaded; retry");
   }
 
   /** A runtime held for one piece of work; closing it releases the runtime. */

@@ -44,6 +44,11 @@ public class ReportStore {
     return out;
   }
 
+  /** The ids of the reports {@link #list} would return, without reading the reports. */
+  public List<String> ids(String dataset, String model, int limit) {
+    return rows.ids(dataset, model, limit);
+  }
+
   private EvaluationReport decode(String id, String json) {
     try {
       return codec.fromJson(json);

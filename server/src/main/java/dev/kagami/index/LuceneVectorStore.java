@@ -223,25 +223,7 @@ public final class LuceneVectorStore implements VectorStore {
   }
 
   private CollectionInfo info(LuceneCollection c) {
-    try {
-      IndexSearcher s = searcher(c);
-      try {
-        long size = 0;
-        for (String f : c.directory.listAll()) {
-          try {
-            size += c.directory.fileLength(f);
-          } catch (IOException e) {
-            // a file deleted while listing (merges): not counted
-          }
-        }
-        return new CollectionInfo(c.name, c.dimension, c.model, c.quantization, s.getIndexReader().numDocs(), size,
-            c.quarantine.count());
-      } finally {
-        c.searchers.release(s);
-      }
-    } catch (IOException e) {
-      throw new BackendUnavailable("reading the index failed: " + e.getMessage(), e);
-    }
+    return LuceneReads.info(c);
   }
 
   @Override

@@ -53,7 +53,16 @@ public final class ReportRepository {
 
   /** The JSON documents of the reports, newest first, optionally of one dataset and/or model (null for any). */
   public List<String> list(String dataset, String model, int limit) {
-    StringBuilder sql = new StringBuilder("SELECT report FROM evaluation_reports WHERE 1 = 1");
+    return column("report", dataset, model, limit);
+  }
+
+  /** The ids of the reports {@link #list} returns, in the same order. */
+  public List<String> ids(String dataset, String model, int limit) {
+    return column("id", dataset, model, limit);
+  }
+
+  private List<String> column(String column, String dataset, String model, int limit) {
+    StringBuilder sql = new StringBuilder("SELECT " + column + " FROM evaluation_reports WHERE 1 = 1");
     if (dataset != null) {
       sql.append(" AND dataset = ?");
     }
