@@ -220,6 +220,13 @@ public interface KagamiConfig {
     /** Folder of the embedding caches, one file per model version. */
     @WithDefault("${kagami.data-dir}/cache/embeddings")
     Path embeddingCache();
+
+    /**
+     * Font files (TrueType, .ttf) for PoC report PDFs, tried in order; the first that exists is embedded, so
+     * Japanese text renders. Debian's fonts-ipafont-gothic provides the default.
+     */
+    @WithDefault("/usr/share/fonts/opentype/ipafont-gothic/ipagp.ttf,/usr/share/fonts/truetype/fonts-japanese-gothic.ttf")
+    java.util.List<Path> reportFonts();
   }
 
   /** Which model package to serve and how. */

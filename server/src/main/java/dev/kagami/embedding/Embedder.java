@@ -45,6 +45,7 @@ public class Embedder {
     final int threads;
     final long budgetNanos;
     final AtomicInteger queuedInputs = new AtomicInteger();
+    final CallStats stats = new CallStats();
     final ServiceTime serviceTime = new ServiceTime();
 
     Lane(ThreadPools pools, String name, int threads, int capacity, long budgetNanos) {
@@ -90,11 +91,16 @@ public class Embedder {
       admit(rt, lane, inputs.size(), imageCount, budget);
     } catch (RuntimeException e) {
       rt.release();
+      lane.stats.refused();
       throw e;
     }
     admittedImages.addAndGet(imageCount);
+    long started = System.nanoTime();
     CompletableFuture<EmbedResult> result = new CompletableFuture<>();
-    result.whenComplete((r, e) -> rt.release()); // the runtime may close (after a swap) once its last call ends
+    result.whenComplete((r, e) -> {
+      rt.release(); // the runtime may close (after a swap) once its last call ends
+      lane.stats.ended(System.nanoTime() - started, e == null);
+    });
     lane.queuedInputs.addAndGet(inputs.size());
     try {
       lane.pool.execute(() -> prepareAndSubmit(rt, lane, inputs, budget, result));
@@ -214,14 +220,24 @@ public class Embedder {
     }
   }
 
-  /** Calls refused by admission control (queue budget, deadline, full queue) since start. */
   /** Images admitted so far (live calls and background work alike). */
   public long admittedImages() {
     return admittedImages.get();
   }
 
+  /** Calls refused by admission control (queue budget, deadline, full queue) since start. */
   public long shedCalls() {
     return shed.get();
+  }
+
+  /** Recent calls of the text lane ({@code text = true}) or the image lane. */
+  public CallStats.Snapshot recent(boolean text, int windowSeconds) {
+    return (text ? texts : images).stats.snapshot(windowSeconds);
+  }
+
+  /** Inputs waiting in the text lane's or the image lane's preprocessing (queued or being prepared). */
+  public int preprocessing(boolean text) {
+    return Math.max(0, (text ? texts : images).queuedInputs.get());
   }
 
   /** The active model's runtime (name, version, dimension, batch statistics). */

@@ -181,6 +181,11 @@ public final class Evaluator {
     return Double.isNaN(v) ? null : v;
   }
 
+  /** Unit vectors of {@code items}' images, in order (through the embedding cache). */
+  public Embeddings embedGallery(List<DatasetItem> items, ImportProgress progress) {
+    return embedImages(items, new Timing(), progress, "embedding images");
+  }
+
   private Embeddings embedImages(List<DatasetItem> items, Timing timing, ImportProgress progress, String stage) {
     int n = items.size();
     float[] data = new float[n * model.dimension()];

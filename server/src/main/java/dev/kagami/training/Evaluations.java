@@ -51,6 +51,12 @@ public class Evaluations {
     return r;
   }
 
+  /** Unit vectors of {@code items}' images with {@code model}, in order, through its embedding cache. */
+  public dev.kagami.evaluation.Embeddings embedImages(ModelRuntime model, java.util.List<dev.kagami.dataset.DatasetItem> items,
+      ImportProgress progress) {
+    return new Evaluator(model, cache(model), parallel, images(model)).embedGallery(items, progress);
+  }
+
   /**
    * Images of a served model go through the serving path's admission control, as Embed calls do: when live
    * traffic fills the lane the evaluation waits and retries (live traffic comes first). A model that is not

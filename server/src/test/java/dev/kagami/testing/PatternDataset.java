@@ -22,6 +22,23 @@ public final class PatternDataset {
 
   private PatternDataset() {}
 
+  static final String[] CLASSES = {"horizontal", "vertical", "diagonal", "checks"};
+
+  /** The same four patterns as a zip of class folders ({@code horizontal/horizontal-0.png}, ...), as a user would upload. */
+  public static Path classFolderZip(Path zip) throws IOException {
+    SplittableRandom r = new SplittableRandom(9);
+    try (java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(Files.newOutputStream(zip))) {
+      for (int c = 0; c < CLASSES.length; c++) {
+        for (int i = 0; i < 16; i++) {
+          out.putNextEntry(new java.util.zip.ZipEntry(CLASSES[c] + "/" + CLASSES[c] + "-" + i + ".png"));
+          out.write(Images.png(ImageTunerTest.pattern(c, r)));
+          out.closeEntry();
+        }
+      }
+    }
+    return zip;
+  }
+
   public static void importInto(ManagedChannel channel, String name) throws IOException {
     Path dir = Files.createTempDirectory("kagami-" + name);
     String[] names = {"horizontal", "vertical", "diagonal", "checks"};

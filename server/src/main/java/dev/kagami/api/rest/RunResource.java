@@ -52,10 +52,12 @@ public class RunResource {
       Double learningRate, Double etaSeconds, StoredRun.Point point) {}
 
   private final FineTuneService runs;
+  private final dev.kagami.app.RunEstimator estimator;
   private final ObjectMapper json;
 
-  public RunResource(FineTuneService runs, ObjectMapper json) {
+  public RunResource(FineTuneService runs, dev.kagami.app.RunEstimator estimator, ObjectMapper json) {
     this.runs = runs;
+    this.estimator = estimator;
     this.json = json;
   }
 
@@ -66,11 +68,26 @@ public class RunResource {
     if (b == null) {
       throw new InvalidInput("the body must be a JSON object: dataset, method, ...");
     }
-    StoredRun r = runs.start(new StartRunCommand(b.baseModel() == null || b.baseModel().isEmpty() ? null
+    StoredRun r = runs.start(command(b));
+    return Response.accepted(view(r)).build();
+  }
+
+  private static StartRunCommand command(StartRunBody b) {
+    return new StartRunCommand(b.baseModel() == null || b.baseModel().isEmpty() ? null
         : ModelId.parse(b.baseModel()), b.dataset(), b.method(), b.trainable(), b.lastBlocks(), b.epochs(), b.batchSize(),
         b.learningRate(), b.realignEpochs(), b.realignLearningRate(), b.seed(), b.validateEvery(), b.patience(), b.captions(),
-        b.minedTopK(), b.minedThreshold(), b.maxTrainImages(), b.newVersion()));
-    return Response.accepted(view(r)).build();
+        b.minedTopK(), b.minedThreshold(), b.maxTrainImages(), b.newVersion());
+  }
+
+  @POST
+  @Path("/estimate")
+  @Consumes(MediaType.APPLICATION_JSON)
+  @Operation(summary = "How long a run with this body would take, from the speed of the newest run that succeeded")
+  public dev.kagami.app.RunEstimator.Estimate estimate(StartRunBody b) {
+    if (b == null) {
+      throw new InvalidInput("the body must be a JSON object: dataset, method, ...");
+    }
+    return estimator.estimate(command(b));
   }
 
   @GET

@@ -1,0 +1,184 @@
+// Datasets: import from an allowed path or by upload (with progress and the skipped files), the list, and
+// one dataset's per-class counts, split sizes and thumbnails.
+import { Fragment, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api, enc, upload } from '../api';
+import { ErrorBox, JobProgress, Loading, ProgressBar, Section, useLoad } from '../components/Common';
+import { fmt } from '../format';
+import { go, type Route } from '../router';
+import type { DatasetDetails, DatasetSummary, Job } from '../types';
+
+const SOURCES = ['FOLDER', 'MANIFEST', 'FASHION_MNIST'] as const;
+
+function ImportForms({ onJob }: { onJob: (id: string) => void }) {
+  const { t } = useTranslation();
+  const [name, setName] = useState('');
+  const [path, setPath] = useState('');
+  const [source, setSource] = useState<string>('FOLDER');
+  const [file, setFile] = useState<File | null>(null);
+  const [uploadName, setUploadName] = useState('');
+  const [sent, setSent] = useState<number | null>(null);
+  const [error, setError] = useState<unknown>(null);
+
+  const fromPath = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      const job = await api.post<Job>('/api/v1/datasets', { name, path, source });
+      onJob(job.id);
+    } catch (err) {
+      setError(err);
+    }
+  };
+  const fromUpload = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    if (!file) return;
+    const form = new FormData();
+    form.append('name', uploadName);
+    form.append('file', file);
+    try {
+      setSent(0);
+      const job = await upload<Job>('/api/v1/datasets/upload', form, setSent);
+      setSent(null);
+      onJob(job.id);
+    } catch (err) {
+      setSent(null);
+      setError(err);
+    }
+  };
+  return (
+    <div className="two-col">
+      <form onSubmit={fromPath} className="form" aria-label={t('datasets.fromPath')}>
+        <h3>{t('datasets.fromPath')}</h3>
+        <label>{t('datasets.name')}<input value={name} onChange={(e) => setName(e.target.value)} required name="name" /></label>
+        <label>{t('datasets.path')}<input value={path} onChange={(e) => setPath(e.target.value)} required name="path" /></label>
+        <label>{t('datasets.source')}
+          <select value={source} onChange={(e) => setSource(e.target.value)} name="source">
+            {SOURCES.map((s) => <option key={s} value={s}>{t('source.' + s)}</option>)}
+          </select>
+        </label>
+        <p className="hint">{t('datasets.pathHint')}</p>
+        <button type="submit">{t('datasets.import')}</button>
+      </form>
+      <form onSubmit={fromUpload} className="form" aria-label={t('datasets.byUpload')}>
+        <h3>{t('datasets.byUpload')}</h3>
+        <label>{t('datasets.name')}<input value={uploadName} onChange={(e) => setUploadName(e.target.value)} required name="uploadName" /></label>
+        <label>{t('datasets.zip')}<input type="file" accept=".zip,application/zip" name="file" onChange={(e) => setFile(e.target.files?.[0] ?? null)} required /></label>
+        <p className="hint">{t('datasets.zipHint')}</p>
+        {sent !== null && <ProgressBar fraction={sent} label={t('datasets.uploading')} />}
+        <button type="submit" disabled={sent !== null}>{t('datasets.upload')}</button>
+      </form>
+      <ErrorBox error={error} />
+    </div>
+  );
+}
+
+function ImportResult({ job }: { job: Job }) {
+  const { t } = useTranslation();
+  const name = (job.result?.name as string) ?? (job.request?.name as string);
+  const details = useLoad(() => (name ? api.get<DatasetDetails>('/api/v1/datasets/' + enc(name) + '?limit=1&skipped=200') : Promise.resolve(null)), [name]);
+  if (job.state !== 'SUCCEEDED' || !details.data) return null;
+  const d = details.data;
+  return (
+    <div className="result" data-testid="import-result">
+      <p>{t('datasets.imported', { name: d.name, images: fmt.int(d.images), skipped: fmt.int(d.skippedTotal) })}</p>
+      {d.skipped.length > 0 && (
+        <details>
+          <summary>{t('datasets.skippedList', { count: d.skippedTotal })}</summary>
+          <ul className="skipped">{d.skipped.map((s) => <li key={s.ref}><code>{s.ref}</code> — {s.reason}</li>)}</ul>
+        </details>
+      )}
+      <a href={'#/datasets/' + enc(d.name)}>{t('datasets.open')}</a>
+    </div>
+  );
+}
+
+export function Datasets({ route }: { route: Route }) {
+  const { t } = useTranslation();
+  const list = useLoad(() => api.get<DatasetSummary[]>('/api/v1/datasets'), []);
+  const jobId = route.query.get('job');
+  const [ended, setEnded] = useState<Job | null>(null);
+  if (route.parts[1]) return <DatasetPage name={route.parts[1]} />;
+  return (
+    <div>
+      <h1>{t('nav.datasets')}</h1>
+      <Section title={t('datasets.import')}>
+        <ImportForms onJob={(id) => { setEnded(null); go('datasets?job=' + enc(id)); }} />
+        {jobId && <JobProgress jobId={jobId} onEnd={(j) => { setEnded(j); list.reload(); }} />}
+        {ended && <ImportResult job={ended} />}
+      </Section>
+      <Section title={t('datasets.list')}>
+        <ErrorBox error={list.error} />
+        {!list.data ? <Loading /> : list.data.length === 0 ? <p className="muted">{t('datasets.none')}</p> : (
+          <table className="table">
+            <caption className="sr-only">{t('datasets.list')}</caption>
+            <thead><tr>
+              <th scope="col">{t('datasets.name')}</th><th scope="col">{t('datasets.source')}</th>
+              <th scope="col" className="num">{t('datasets.images')}</th><th scope="col" className="num">{t('datasets.classes')}</th>
+              <th scope="col" className="num">{t('datasets.skipped')}</th><th scope="col">{t('common.created')}</th>
+            </tr></thead>
+            <tbody>{list.data.map((d) => (
+              <tr key={d.id}>
+                <td><a href={'#/datasets/' + enc(d.name)}>{d.name}</a></td><td>{d.source}</td>
+                <td className="num">{fmt.int(d.items)}</td><td className="num">{fmt.int(d.classes)}</td>
+                <td className="num">{fmt.int(d.skipped)}</td><td>{fmt.date(d.createdAt)}</td>
+              </tr>))}
+            </tbody>
+          </table>
+        )}
+      </Section>
+    </div>
+  );
+}
+
+const PER_CLASS = 8;
+
+function DatasetPage({ name }: { name: string }) {
+  const { t } = useTranslation();
+  const d = useLoad(() => api.get<DatasetDetails>('/api/v1/datasets/' + enc(name) + '?limit=2000'), [name]);
+  if (d.error) return <ErrorBox error={d.error} />;
+  if (!d.data) return <Loading />;
+  const byClass = new Map<string, string[]>();
+  for (const it of d.data.items.items) {
+    const ids = byClass.get(it.label) ?? [];
+    if (ids.length < PER_CLASS) ids.push(it.id);
+    byClass.set(it.label, ids);
+  }
+  return (
+    <div>
+      <h1>{t('datasets.title', { name })}</h1>
+      <Section title={t('datasets.splits')}>
+        <dl className="facts">
+          {Object.entries(d.data.splits).map(([s, n]) => (<Fragment key={s}><dt>{t('split.' + s)}</dt><dd>{fmt.int(n)}</dd></Fragment>))}
+          <dt>{t('datasets.splitKind')}</dt><dd>{d.data.splitKind}</dd>
+          <dt>{t('datasets.seed')}</dt><dd>{d.data.seed}</dd>
+        </dl>
+      </Section>
+      <Section title={t('datasets.perClass')}>
+        <table className="table">
+          <caption className="sr-only">{t('datasets.perClass')}</caption>
+          <thead><tr>
+            <th scope="col">{t('datasets.class')}</th><th scope="col" className="num">{t('datasets.images')}</th>
+            <th scope="col" className="num">{t('split.TRAIN')}</th><th scope="col" className="num">{t('split.VALIDATION')}</th>
+            <th scope="col" className="num">{t('split.TEST')}</th>
+          </tr></thead>
+          <tbody>{d.data.classes.map((c) => (
+            <tr key={c.label}><th scope="row">{c.label}</th><td className="num">{fmt.int(c.images)}</td><td className="num">{fmt.int(c.train)}</td>
+              <td className="num">{fmt.int(c.validation)}</td><td className="num">{fmt.int(c.test)}</td></tr>))}
+          </tbody>
+        </table>
+      </Section>
+      <Section title={t('datasets.thumbnails')}>
+        {[...byClass.entries()].map(([label, ids]) => (
+          <div key={label} className="class-row">
+            <h3>{label}</h3>
+            <div className="thumbs">
+              {ids.map((id) => <img key={id} src={'/api/v1/datasets/' + enc(name) + '/items/' + enc(id) + '/image?size=96'} alt={label + ' ' + id} loading="lazy" width={96} height={96} />)}
+            </div>
+          </div>
+        ))}
+      </Section>
+    </div>
+  );
+}
