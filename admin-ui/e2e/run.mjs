@@ -46,7 +46,8 @@ async function axe(where) {
   const result = await page.evaluate(() => window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'best-practice'] }));
   const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   for (const v of bad) violations.push(where + ': ' + v.id + ' (' + v.impact + ') ' + v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', '));
-  console.log('e2e: axe ' + where + ': ' + result.violations.length + ' violations, ' + bad.length + ' serious or critical');
+  console.log('e2e: axe ' + where + ': ' + result.violations.length + ' violations, ' + bad.length + ' serious or critical'
+    + bad.map((v) => '\n  ' + v.id + ': ' + v.help + ' at ' + v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')).join(''));
 }
 
 async function text(selector) {
@@ -68,6 +69,9 @@ try {
 
   step('import a dataset by upload');
   await page.click('a[href="#/datasets"]');
+  await page.fill('input[name="trainFraction"]', '0.5');
+  await page.fill('input[name="validationFraction"]', '0.25');
+  await page.fill('input[name="testFraction"]', '0.25');
   await page.fill('input[name="uploadName"]', 'patterns');
   await page.setInputFiles('input[name="file"]', zip);
   await page.click('form[aria-label="By upload"] button[type="submit"]');
@@ -89,6 +93,7 @@ try {
   await page.selectOption('select[name="dataset"]', 'patterns');
   await page.check('input[name="method"][value="MCIP"]');
   await page.fill('input[name="epochs"]', '2');
+  await page.selectOption('select[name="captions"]', 'LABEL_TEMPLATES');
   await page.fill('input[name="learningRate"]', '0.001');
   await page.locator('[data-testid="estimate"]').filter({ hasText: 'training images' }).waitFor();
   await shot('04-finetune-form');
@@ -98,7 +103,10 @@ try {
   const runId = decodeURIComponent(page.url().split('#/runs/')[1]);
   step('watch run ' + runId);
   await page.locator('[data-testid="run-status"][data-state="RUNNING"], [data-testid="run-status"][data-state="SUCCEEDED"]').waitFor({ timeout: 60000 });
-  await page.locator('[data-testid="run-status"][data-state="SUCCEEDED"]').waitFor({ timeout: runTimeout });
+  await page.locator('[data-testid="run-status"]:is([data-state="SUCCEEDED"], [data-state="FAILED"], [data-state="CANCELLED"])')
+    .waitFor({ timeout: runTimeout });
+  const ended = await page.locator('[data-testid="run-status"]').getAttribute('data-state');
+  expect(ended === 'SUCCEEDED', 'the run ended ' + ended + ': ' + (await page.locator('.error').allInnerTexts()).join(' '));
   await page.locator('[data-testid="validations"]').waitFor();
   await shot('05-run');
   await axe('run');
@@ -159,8 +167,14 @@ try {
   await shot('10-poc-ja');
   await axe('poc-ja');
   step('keyboard: skip link and navigation');
+  await page.reload();
+  await page.locator('h1', { hasText: 'PoC レポート' }).waitFor();
   await page.keyboard.press('Tab');
   expect((await page.evaluate(() => document.activeElement?.className)) === 'skip', 'the first Tab does not reach the skip link');
+  await page.keyboard.press('Enter');
+  expect((await page.evaluate(() => document.activeElement?.id)) === 'main', 'the skip link does not move focus to the content');
+  await page.keyboard.press('Tab');
+  expect(await page.evaluate(() => !!document.activeElement?.closest('main')), 'Tab after the skip link leaves the content');
 
   expect(violations.length === 0, 'axe found serious violations:\n' + violations.join('\n'));
   expect(consoleErrors.length === 0, 'the browser console logged errors:\n' + consoleErrors.join('\n'));

@@ -18,13 +18,19 @@ function ImportForms({ onJob }: { onJob: (id: string) => void }) {
   const [file, setFile] = useState<File | null>(null);
   const [uploadName, setUploadName] = useState('');
   const [sent, setSent] = useState<number | null>(null);
+  // empty = the server's default split fractions
+  const [fractions, setFractions] = useState({ train: '', validation: '', test: '' });
+  const given = fractions.train !== '' || fractions.validation !== '' || fractions.test !== '';
+  const fractionFields = given
+    ? { trainFraction: Number(fractions.train || 0), validationFraction: Number(fractions.validation || 0), testFraction: Number(fractions.test || 0) }
+    : {};
   const [error, setError] = useState<unknown>(null);
 
   const fromPath = async (e: FormEvent) => {
     e.preventDefault();
     setError(null);
     try {
-      const job = await api.post<Job>('/api/v1/datasets', { name, path, source });
+      const job = await api.post<Job>('/api/v1/datasets', { name, path, source, ...fractionFields });
       onJob(job.id);
     } catch (err) {
       setError(err);
@@ -37,6 +43,7 @@ function ImportForms({ onJob }: { onJob: (id: string) => void }) {
     const form = new FormData();
     form.append('name', uploadName);
     form.append('file', file);
+    for (const [k, v] of Object.entries(fractionFields)) form.append(k, String(v));
     try {
       setSent(0);
       const job = await upload<Job>('/api/v1/datasets/upload', form, setSent);
@@ -47,7 +54,20 @@ function ImportForms({ onJob }: { onJob: (id: string) => void }) {
       setError(err);
     }
   };
+  const fractionInputs = (
+    <fieldset className="fractions">
+      <legend>{t('datasets.fractions')}</legend>
+      {(['train', 'validation', 'test'] as const).map((k) => (
+        <label key={k}>{t('split.' + k.toUpperCase())}
+          <input type="number" min={0} max={1} step="any" value={fractions[k]} placeholder={t('finetune.serverDefault')}
+            name={k + 'Fraction'} onChange={(e) => setFractions({ ...fractions, [k]: e.target.value })} />
+        </label>
+      ))}
+    </fieldset>
+  );
   return (
+    <div>
+    {fractionInputs}
     <div className="two-col">
       <form onSubmit={fromPath} className="form" aria-label={t('datasets.fromPath')}>
         <h3>{t('datasets.fromPath')}</h3>
@@ -69,7 +89,8 @@ function ImportForms({ onJob }: { onJob: (id: string) => void }) {
         {sent !== null && <ProgressBar fraction={sent} label={t('datasets.uploading')} />}
         <button type="submit" disabled={sent !== null}>{t('datasets.upload')}</button>
       </form>
-      <ErrorBox error={error} />
+    </div>
+    <ErrorBox error={error} />
     </div>
   );
 }
@@ -133,18 +154,33 @@ export function Datasets({ route }: { route: Route }) {
 }
 
 const PER_CLASS = 8;
+const PAGE = 500;
+const MAX_PAGES = 20;
+
+/** The dataset and up to PER_CLASS item ids per class, paging through its items until every class has enough. */
+async function loadDataset(name: string): Promise<DatasetDetails & { thumbs: Map<string, string[]> }> {
+  const first = await api.get<DatasetDetails>('/api/v1/datasets/' + enc(name) + '?limit=' + PAGE);
+  const thumbs = new Map<string, string[]>(first.classes.map((c) => [c.label, []]));
+  let page = first.items;
+  for (let n = 0; n < MAX_PAGES; n++) {
+    for (const it of page.items) {
+      const ids = thumbs.get(it.label) ?? [];
+      if (ids.length < PER_CLASS) ids.push(it.id);
+      thumbs.set(it.label, ids);
+    }
+    const full = [...thumbs.values()].every((ids) => ids.length >= PER_CLASS);
+    if (full || page.offset + page.items.length >= page.total) break;
+    page = (await api.get<DatasetDetails>('/api/v1/datasets/' + enc(name) + '?limit=' + PAGE + '&offset=' + (page.offset + PAGE))).items;
+  }
+  return { ...first, thumbs };
+}
 
 function DatasetPage({ name }: { name: string }) {
   const { t } = useTranslation();
-  const d = useLoad(() => api.get<DatasetDetails>('/api/v1/datasets/' + enc(name) + '?limit=2000'), [name]);
+  const d = useLoad(() => loadDataset(name), [name]);
   if (d.error) return <ErrorBox error={d.error} />;
   if (!d.data) return <Loading />;
-  const byClass = new Map<string, string[]>();
-  for (const it of d.data.items.items) {
-    const ids = byClass.get(it.label) ?? [];
-    if (ids.length < PER_CLASS) ids.push(it.id);
-    byClass.set(it.label, ids);
-  }
+  const byClass = d.data.thumbs;
   return (
     <div>
       <h1>{t('datasets.title', { name })}</h1>

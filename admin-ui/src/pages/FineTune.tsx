@@ -18,17 +18,18 @@ function StartForm() {
   const { t } = useTranslation();
   const datasets = useLoad(() => api.get<DatasetSummary[]>('/api/v1/datasets'), []);
   const models = useLoad(() => api.get<ModelDetails[]>('/api/v1/models'), []);
+  // empty = unset: the server fills in its defaults (and shows them in the run's configuration)
   const [form, setForm] = useState({
-    dataset: '', baseModel: '', method: 'MCIP', trainable: 'LAST_BLOCKS', epochs: '3', learningRate: '0.0001',
-    captions: 'DATASET', maxTrainImages: '0',
+    dataset: '', baseModel: '', method: '', trainable: '', epochs: '', learningRate: '', captions: '', maxTrainImages: '',
   });
   const [estimate, setEstimate] = useState<Estimate | null>(null);
   const [error, setError] = useState<unknown>(null);
   const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
+  const num = (v: string) => (v === '' ? undefined : Number(v));
   const body = () => ({
-    dataset: form.dataset, baseModel: form.baseModel || undefined, method: form.method, trainable: form.trainable,
-    epochs: Number(form.epochs), learningRate: Number(form.learningRate), captions: form.captions,
-    maxTrainImages: Number(form.maxTrainImages) || undefined,
+    dataset: form.dataset, baseModel: form.baseModel || undefined, method: form.method || undefined,
+    trainable: form.trainable || undefined, epochs: num(form.epochs), learningRate: num(form.learningRate),
+    captions: form.captions || undefined, maxTrainImages: num(form.maxTrainImages),
   });
   useEffect(() => {
     if (!form.dataset) return;
@@ -63,6 +64,7 @@ function StartForm() {
       </label>
       <fieldset>
         <legend>{t('finetune.method')}</legend>
+        <p className="hint">{t('finetune.methodDefault')}</p>
         {METHODS.map((m) => (
           <label key={m} className="radio">
             <input type="radio" name="method" value={m} checked={form.method === m} onChange={set('method')} />
@@ -72,17 +74,19 @@ function StartForm() {
       </fieldset>
       <label>{t('finetune.trainable')}
         <select value={form.trainable} onChange={set('trainable')} name="trainable">
+          <option value="">{t('finetune.serverDefault')}</option>
           {TRAINABLE.map((x) => <option key={x} value={x}>{t('trainable.' + x)}</option>)}
         </select>
       </label>
-      <label>{t('finetune.epochs')}<input type="number" min={1} max={1000} value={form.epochs} onChange={set('epochs')} name="epochs" /></label>
-      <label>{t('finetune.learningRate')}<input type="number" step="any" min={0} value={form.learningRate} onChange={set('learningRate')} name="learningRate" /></label>
+      <label>{t('finetune.epochs')}<input type="number" min={1} max={1000} value={form.epochs} onChange={set('epochs')} name="epochs" placeholder={t('finetune.serverDefault')} /></label>
+      <label>{t('finetune.learningRate')}<input type="number" step="any" min={0} value={form.learningRate} onChange={set('learningRate')} name="learningRate" placeholder={t('finetune.serverDefault')} /></label>
       <label>{t('finetune.captions')}
         <select value={form.captions} onChange={set('captions')} name="captions">
+          <option value="">{t('finetune.captionsDefault')}</option>
           {CAPTIONS.map((x) => <option key={x} value={x}>{t('captions.' + x)}</option>)}
         </select>
       </label>
-      <label>{t('finetune.maxImages')}<input type="number" min={0} value={form.maxTrainImages} onChange={set('maxTrainImages')} name="maxTrainImages" /></label>
+      <label>{t('finetune.maxImages')}<input type="number" min={0} value={form.maxTrainImages} onChange={set('maxTrainImages')} name="maxTrainImages" placeholder={t('finetune.allImages')} /></label>
       <p className="hint" data-testid="estimate">
         {estimate === null ? t('finetune.noEstimate') : estimate.seconds === null
           ? t('finetune.estimateUnknown', { images: fmt.int(estimate.trainImages) })

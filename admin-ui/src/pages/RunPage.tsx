@@ -107,7 +107,7 @@ export function RunPage({ id }: { id: string }) {
         )}
       </Section>
       <Section title={t('run.config')}>
-        <pre className="config">{JSON.stringify(run.config, null, 2)}</pre>
+        <pre className="config" tabIndex={0} aria-label={t('run.config')}>{JSON.stringify(run.config, null, 2)}</pre>
         {Object.keys(run.stageSeconds ?? {}).length > 0 && (
           <dl className="facts">{Object.entries(run.stageSeconds).map(([k, v]) => <div key={k}><dt>{k}</dt><dd>{fmt.seconds(v)}</dd></div>)}</dl>
         )}

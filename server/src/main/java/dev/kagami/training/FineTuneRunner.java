@@ -106,6 +106,11 @@ public final class FineTuneRunner {
       throw new InvalidInput("dataset " + dataset.name() + " has no validation split; a run keeps its best checkpoint by "
           + "validation");
     }
+    if (val.stream().collect(java.util.stream.Collectors.groupingBy(DatasetItem::label, java.util.stream.Collectors.counting()))
+        .values().stream().noneMatch(n -> n >= 2)) {
+      throw new InvalidInput("the validation split of dataset " + dataset.name() + " has no class with two or more images, so "
+          + "image-to-image retrieval cannot be measured to keep the best checkpoint; import it with a larger validation fraction");
+    }
     ClipImageTransform transform = new ClipImageTransform(base.manifest().image());
     int side = (int) Math.round(transform.size() * 1.125);
     listener.stage("prepare", train.size() + val.size());

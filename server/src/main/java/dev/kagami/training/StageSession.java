@@ -62,7 +62,9 @@ final class StageSession implements TrainingSession {
   public boolean validate(int step) {
     Map<String, Double> kpis = validator.get();
     double v = kpis.get(primary);
-    boolean improved = v > best + 1e-9;
+    // the first validation (the starting weights) is always kept, so a stage always has a best checkpoint,
+    // even when its KPI cannot be measured (NaN never improves on it)
+    boolean improved = bestStep < 0 || v > best + 1e-9;
     if (improved) {
       try {
         // a new file per best step, never overwritten: the checkpoint written next records which one is best

@@ -24,7 +24,7 @@ public class ConsoleProfile implements QuarkusTestProfile {
   @Override
   public Map<String, String> getConfigOverrides() {
     prepare();
-    return Map.of("quarkus.quinoa.enabled", "true", "quarkus.quinoa.run-tests", "true",
+    return Map.of("quarkus.quinoa", "true", "quarkus.quinoa.run-tests", "true",
         "kagami.model.repository", REPOSITORY.toString(), "kagami.finetune.runs", RUNS.toString(),
         "quarkus.datasource.jdbc.url", "jdbc:h2:mem:kagami-console;DB_CLOSE_DELAY=-1",
         "kagami.evaluation.embedding-cache", "target/test-data/console-cache");
