@@ -43,6 +43,8 @@ const ENUMS: Record<string, string[]> = {
   lang: ['en', 'ja'],
   'poc.rec_': ['PROMOTE', 'KEEP_CURRENT'],
   'overview.lane_': ['text', 'image'],
+  gateRule: ['image-to-image mAP', 'text-to-image recall@5', 'zero-shot accuracy', 'ONNX vs TorchScript parity',
+    'embedding call latency p99 (ms)', 'largest per-class image-to-image AP drop'],
   nav: ['overview', 'datasets', 'finetune', 'evaluations', 'search', 'models'],
 };
 

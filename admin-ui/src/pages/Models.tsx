@@ -8,7 +8,7 @@ import { fmt } from '../format';
 import { modelKey, type AliasDetails, type AliasEvent, type DatasetSummary, type ModelDetails, type Verdict } from '../types';
 
 export function VerdictTable({ verdict }: { verdict: Verdict }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   return (
     <div data-testid="verdict" data-passed={verdict.passed}>
       <p className={verdict.passed ? 'ok' : 'warn'}><strong>{t(verdict.passed ? 'gate.passed' : 'gate.failed')}</strong>{' '}
@@ -21,7 +21,7 @@ export function VerdictTable({ verdict }: { verdict: Verdict }) {
         </tr></thead>
         <tbody>{verdict.rules.map((r) => (
           <tr key={r.name} className={r.passed ? undefined : 'worse'}>
-            <th scope="row">{r.name}</th><td className="num">{fmt.num(r.current)}</td><td className="num">{fmt.num(r.candidate)}</td>
+            <th scope="row">{i18n.exists('gateRule.' + r.name) ? t('gateRule.' + r.name) : r.name}</th><td className="num">{fmt.num(r.current)}</td><td className="num">{fmt.num(r.candidate)}</td>
             <td>{r.requirement}{r.note ? <span className="muted"> — {r.note}</span> : null}</td>
             <td>{t(r.passed ? 'gate.rulePassed' : 'gate.ruleFailed')}</td>
           </tr>))}

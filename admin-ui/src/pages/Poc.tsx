@@ -73,7 +73,7 @@ export function Poc({ runId }: { runId: string }) {
         <Tradeoff points={p.tradeoff} highlight={[p.tunedModel]} />
       </Section>
       <Section title={t('poc.data')}>
-        <p>{t('poc.dataText', { dataset: p.data.dataset, split: p.data.split, images: fmt.int(p.data.images), classes: p.data.classes, seed: p.data.seed, templates: p.data.templates, queries: fmt.int(p.data.t2iQueries) })}</p>
+        <p>{t('poc.dataText', { dataset: p.data.dataset, split: t('split.' + p.data.split.toUpperCase()), images: fmt.int(p.data.images), classes: p.data.classes, seed: p.data.seed, templates: p.data.templates, queries: fmt.int(p.data.t2iQueries) })}</p>
       </Section>
     </article>
   );

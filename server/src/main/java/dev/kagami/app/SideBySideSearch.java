@@ -48,12 +48,14 @@ public class SideBySideSearch {
   private record Gallery(List<DatasetItem> items, Embeddings vectors) {}
 
   private final ModelRegistry models;
+  private final ModelService registered;
   private final DatasetRepository datasets;
   private final Evaluations evaluations;
   private final Map<String, Gallery> galleries = new LinkedHashMap<>(8, 0.75f, true);
 
-  public SideBySideSearch(ModelRegistry models, DatasetRepository datasets, Evaluations evaluations) {
+  public SideBySideSearch(ModelRegistry models, ModelService registered, DatasetRepository datasets, Evaluations evaluations) {
     this.models = models;
+    this.registered = registered;
     this.datasets = datasets;
     this.evaluations = evaluations;
   }
@@ -74,6 +76,7 @@ public class SideBySideSearch {
     if (k < 1 || k > MAX_K) {
       throw new InvalidInput("k must be between 1 and " + MAX_K + ": " + q.k());
     }
+    q.models().forEach(registered::requireRegistered); // an unknown version is NOT_FOUND before any work
     StoredDataset d = datasets.find(q.dataset()).orElseThrow(() -> new NotFound("no dataset named '" + q.dataset() + "'"));
     Split split = EvaluationService.parseSplit(q.split());
     String queryClass = q.queryClass() == null || q.queryClass().isBlank() ? null : q.queryClass();

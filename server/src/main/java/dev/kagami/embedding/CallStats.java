@@ -15,7 +15,7 @@ public final class CallStats {
   public static final int SECONDS = 60;
   static final double FIRST_BUCKET_MS = 0.05;
   static final double GROWTH = 1.12;
-  static final int BUCKETS = 128; // 0.05 ms .. about 100 s
+  static final int BUCKETS = 128; // 0.05 ms .. about 89 s
 
   /** The figures of one window: calls per second, failures and refusals counted, latency percentiles (ms; null with no call). */
   public record Snapshot(int windowSeconds, long calls, double callsPerSecond, long failed, long refused, Double p50Ms,

@@ -35,6 +35,7 @@ class AdminConsoleE2ETest {
     assertThat(CHROMIUM).as("the end-to-end test needs Debian's chromium (apt-get install chromium); .ci/run installs it")
         .isExecutable();
     assertThat(Http.get("/").body()).as("the console is served at /").contains("<div id=\"root\">");
+    dev.kagami.dataset.ArchiveExtractor.deleteQuietly(OUT); // screenshots of an earlier run must not pass for this one's
     Files.createDirectories(OUT);
     Path zip = PatternDataset.classFolderZip(Files.createTempFile("kagami-patterns", ".zip"));
     ProcessBuilder pb = new ProcessBuilder("node", "e2e/run.mjs").directory(UI.toFile()).redirectErrorStream(true)
