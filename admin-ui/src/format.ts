@@ -5,7 +5,8 @@ const lang = () => (i18n.language === 'ja' ? 'ja-JP' : 'en-US');
 
 export const fmt = {
   num(v: number | null | undefined, digits = 3): string {
-    if (v === null || v === undefined || Number.isNaN(v)) return '—';
+    // the server writes a KPI it could not measure as "NaN"
+    if (typeof v !== 'number' || !Number.isFinite(v)) return '—';
     return new Intl.NumberFormat(lang(), { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(v);
   },
   int(v: number | null | undefined): string {
@@ -13,7 +14,7 @@ export const fmt = {
     return new Intl.NumberFormat(lang()).format(v);
   },
   signed(v: number | null | undefined, digits = 3): string {
-    if (v === null || v === undefined) return '—';
+    if (typeof v !== 'number' || !Number.isFinite(v)) return '—';
     return new Intl.NumberFormat(lang(), {
       minimumFractionDigits: digits,
       maximumFractionDigits: digits,

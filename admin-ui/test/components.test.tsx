@@ -58,6 +58,8 @@ describe('format and routes', () => {
     expect(fmt.num(1234.5678, 2)).toBe('1,234.57');
     expect(fmt.signed(0.0123)).toBe('+0.012');
     expect(fmt.num(null)).toBe('—');
+    expect(fmt.num('NaN' as unknown as number)).toBe('—');
+    expect(fmt.signed(Number.NaN)).toBe('—');
     await act(() => i18n.changeLanguage('ja'));
     expect(fmt.seconds(120)).toContain('2');
   });

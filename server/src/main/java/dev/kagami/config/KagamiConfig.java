@@ -18,6 +18,8 @@ public interface KagamiConfig {
 
   Model model();
 
+  Auth auth();
+
   Serving serving();
 
   Limits limits();
@@ -213,6 +215,23 @@ public interface KagamiConfig {
     /** How long a Promote or Rollback waits for every live replica to serve the new generation. */
     @WithDefault("30s")
     Duration replicaTimeout();
+  }
+
+  /** API keys (see AuthService). */
+  interface Auth {
+    /**
+     * AUTO: keys are required once any exists; with none, a server bound to loopback only runs without auth
+     * (and says so), and one bound to another address generates an admin key and prints it once.
+     * REQUIRED: keys are always required (an admin key is generated and printed when none exists).
+     */
+    @WithDefault("auto")
+    Mode mode();
+
+    /** How long a looked-up key is trusted before the database is asked again (a revoke elsewhere takes this long). */
+    @WithDefault("10s")
+    java.time.Duration cacheTtl();
+
+    enum Mode { AUTO, REQUIRED }
   }
 
   /** Evaluation runs. */

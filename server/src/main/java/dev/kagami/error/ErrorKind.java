@@ -9,6 +9,7 @@ public enum ErrorKind {
   NOT_FOUND("NOT_FOUND", 404),
   FAILED_PRECONDITION("FAILED_PRECONDITION", 409),
   INVALID_MODEL_PACKAGE("FAILED_PRECONDITION", 422),
+  UNAUTHENTICATED("UNAUTHENTICATED", 401),
   PERMISSION_DENIED("PERMISSION_DENIED", 403),
   RESOURCE_EXHAUSTED("RESOURCE_EXHAUSTED", 429),
   CANCELLED("CANCELLED", 499),
@@ -43,6 +44,8 @@ public enum ErrorKind {
       return FAILED_PRECONDITION;
     } else if (e instanceof KagamiException.InvalidModelPackage) {
       return INVALID_MODEL_PACKAGE;
+    } else if (e instanceof KagamiException.Unauthenticated) {
+      return UNAUTHENTICATED;
     } else if (e instanceof KagamiException.PermissionDenied) {
       return PERMISSION_DENIED;
     } else if (e instanceof KagamiException.Overloaded) {

@@ -93,6 +93,13 @@ public abstract class KagamiException extends RuntimeException {
     }
   }
 
+  /** No credential, or one that is malformed, unknown or revoked. gRPC UNAUTHENTICATED, HTTP 401. */
+  public static final class Unauthenticated extends KagamiException {
+    public Unauthenticated(String message) {
+      super(message);
+    }
+  }
+
   /** The credential does not allow the operation. gRPC PERMISSION_DENIED, HTTP 403. */
   public static final class PermissionDenied extends KagamiException {
     public PermissionDenied(String message) {

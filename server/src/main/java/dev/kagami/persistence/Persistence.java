@@ -22,6 +22,7 @@ public class Persistence {
   private final JobRepository jobs;
   private final ModelRepository models;
   private final ReplicaRepository replicas;
+  private final KeyRepository keys;
 
   public Persistence(KagamiConfig config, @Any InjectableInstance<AgroalDataSource> dataSources) {
     AgroalDataSource ds = switch (config.persistence().database()) {
@@ -34,6 +35,7 @@ public class Persistence {
     this.jobs = new JobRepository(ds);
     this.models = new ModelRepository(ds);
     this.replicas = new ReplicaRepository(ds);
+    this.keys = new KeyRepository(ds);
   }
 
   @Produces
@@ -64,5 +66,10 @@ public class Persistence {
   @Produces
   public ReplicaRepository replicas() {
     return replicas;
+  }
+
+  @Produces
+  public KeyRepository keys() {
+    return keys;
   }
 }
