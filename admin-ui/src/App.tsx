@@ -1,5 +1,6 @@
 // The console's shell: skip link, navigation, language switch, and the page for the current hash route.
 import { useTranslation } from 'react-i18next';
+import { KeyControl } from './components/KeyControl';
 import { LANGUAGES, setLanguage, type Language } from './i18n';
 import { Compare } from './pages/Compare';
 import { Datasets } from './pages/Datasets';
@@ -46,6 +47,7 @@ export function App() {
             ))}
           </ul>
         </nav>
+        <KeyControl />
         <label className="lang">
           <span className="sr-only">{t('nav.language')}</span>
           <select value={i18n.language} onChange={(e) => setLanguage(e.target.value as Language)} aria-label={t('nav.language')} name="language">

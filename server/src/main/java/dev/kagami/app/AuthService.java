@@ -73,21 +73,37 @@ public class AuthService {
     }
   }
 
+  /** What a server does at start about keys. */
+  public enum Start { KEYS_REQUIRED, OFF_ON_LOOPBACK, GENERATE_ADMIN_KEY }
+
+  /** The protected-mode rule: keys if any exist; none and loopback only (AUTO): off; otherwise make an admin key. */
+  static Start decide(long activeKeys, KagamiConfig.Auth.Mode mode, boolean loopbackOnly) {
+    if (activeKeys > 0) {
+      return Start.KEYS_REQUIRED;
+    }
+    return mode == KagamiConfig.Auth.Mode.AUTO && loopbackOnly ? Start.OFF_ON_LOOPBACK : Start.GENERATE_ADMIN_KEY;
+  }
+
   void onStart(@Observes @Priority(100) StartupEvent ev) {
-    if (keys.activeCount() > 0) {
-      required = true;
-      LOG.info("API keys are required (" + keys.activeCount() + " active)");
-    } else if (config.mode() == KagamiConfig.Auth.Mode.AUTO && loopbackOnly) {
-      required = false;
-      LOG.warn("\n*** AUTH IS OFF: no API key exists and the server listens on loopback only, so every local caller is "
-          + "admin. Create a key (POST /api/v1/keys) to turn auth on; a server bound to another address never runs "
-          + "without keys. ***");
-    } else {
-      required = true;
-      CreatedKey k = create("bootstrap-admin-" + Instant.now().getEpochSecond(), Role.ADMIN, "server start");
-      LOG.warn("\n*** No API key existed, so an admin key was generated. It is shown this once; store it now:\n    "
-          + k.secret() + "\n    (name " + k.key().name() + "; revoke it with DELETE /api/v1/keys/" + k.key().id()
-          + " after making your own) ***");
+    long active = keys.activeCount();
+    switch (decide(active, config.mode(), loopbackOnly)) {
+      case KEYS_REQUIRED -> {
+        required = true;
+        LOG.info("API keys are required (" + active + " active)");
+      }
+      case OFF_ON_LOOPBACK -> {
+        required = false;
+        LOG.warn("\n*** AUTH IS OFF: no API key exists and the server listens on loopback only, so every local caller is "
+            + "admin. Create a key (POST /api/v1/keys, or bin/kagami keys create) to turn auth on; a server bound to "
+            + "another address never runs without keys. ***");
+      }
+      case GENERATE_ADMIN_KEY -> {
+        required = true;
+        CreatedKey k = create("bootstrap-admin-" + Instant.now().getEpochSecond(), Role.ADMIN, "server start");
+        LOG.warn("\n*** No API key existed, so an admin key was generated. It is shown this once; store it now:\n    "
+            + k.secret() + "\n    (name " + k.key().name() + "; revoke it with DELETE /api/v1/keys/" + k.key().id()
+            + " after making your own) ***");
+      }
     }
   }
 

@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
  * dataset) ends with its message and exit code 1, never a stack trace.
  */
 @Command(name = "kagami", mixinStandardHelpOptions = true, versionProvider = KagamiCli.Version.class,
-    subcommands = {EvaluateCli.class, PaperTableCli.class, TrainDefaultCli.class},
+    subcommands = {EvaluateCli.class, PaperTableCli.class, TrainDefaultCli.class, KeysCli.class},
     description = "Kagami's tools: evaluate a model, reproduce the paper's table, train the default model.")
 public final class KagamiCli implements Runnable {
 
@@ -46,7 +46,7 @@ public final class KagamiCli implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "name a command: evaluate, paper-table or train-default");
+    throw new CommandLine.ParameterException(spec.commandLine(), "name a command: evaluate, paper-table, train-default or keys");
   }
 
   /** The server's version from the jar's manifest (unknown when run from classes). */

@@ -44,19 +44,20 @@ class PackageDependenciesTest {
       Map.entry("dataset", Set.of("preprocess", "concurrent", "error")),
       Map.entry("evaluation", Set.of("dataset", "embedding", "engine", "preprocess", "model", "registry", "persistence", "concurrent", "error")),
       Map.entry("registry", Set.of("model", "error")),
-      Map.entry("persistence", Set.of("dataset", "job", "registry", "model", "error", "config")),
+      Map.entry("security", Set.of()),
+      Map.entry("persistence", Set.of("dataset", "job", "registry", "security", "model", "error", "config")),
       Map.entry("index", Set.of("concurrent", "error")),
       Map.entry("index.solr", Set.of("index", "error")),
       Map.entry("finetune.onnx", Set.of()),
       Map.entry("finetune", Set.of("finetune.onnx", "embedding", "engine", "model", "preprocess", "concurrent", "error")),
       Map.entry("training", Set.of("finetune", "dataset", "evaluation", "embedding", "engine", "model", "preprocess", "persistence", "job", "concurrent", "error", "config")),
       Map.entry("app", Set.of("registry", "training", "finetune", "embedding", "evaluation", "dataset", "persistence", "preprocess", "index",
-          "index.solr", "model", "job", "concurrent", "error", "config")),
-      Map.entry("api.grpc", Set.of("registry", "app", "training", "finetune", "embedding", "evaluation", "dataset", "persistence", "preprocess", "index",
+          "index.solr", "model", "job", "security", "concurrent", "error", "config")),
+      Map.entry("api.grpc", Set.of("security", "registry", "app", "training", "finetune", "embedding", "evaluation", "dataset", "persistence", "preprocess", "index",
           "model", "job", "error", "config")),
       Map.entry("cli", Set.of("training", "finetune", "evaluation", "embedding", "engine", "dataset", "model", "preprocess",
           "concurrent", "error")),
-      Map.entry("api.rest", Set.of("registry", "app", "training", "finetune", "embedding", "evaluation", "dataset", "persistence", "index", "model",
+      Map.entry("api.rest", Set.of("security", "registry", "app", "training", "finetune", "embedding", "evaluation", "dataset", "persistence", "index", "model",
           "job", "error", "config")));
 
   /** Kagami's main classes as compiled (bytecode: every reference, fully qualified or imported, counts). */
@@ -99,7 +100,7 @@ class PackageDependenciesTest {
   /**
    * The layering in one statement: adapters (gRPC, REST, command line) on top, the application layer below
    * them, the domain below it, persistence and the foundation (config, errors, threads) at the bottom.
-   * Nothing calls upwards; the one allowance is that repositories store the values of dataset, job, model and registry.
+   * Nothing calls upwards; the one allowance is that repositories store the values of dataset, job, model, registry and security.
    */
   @Test
   void adapters_then_application_then_domain_never_back() {
@@ -107,7 +108,7 @@ class PackageDependenciesTest {
         .layer("Adapters").definedBy("dev.kagami.api.grpc..", "dev.kagami.api.rest..", "dev.kagami.cli..")
         .layer("Application").definedBy("dev.kagami.app..")
         .layer("Domain").definedBy("dev.kagami.embedding..", "dev.kagami.preprocess..", "dev.kagami.engine..",
-            "dev.kagami.model..", "dev.kagami.index..", "dev.kagami.dataset..", "dev.kagami.evaluation..",
+            "dev.kagami.model..", "dev.kagami.index..", "dev.kagami.dataset..", "dev.kagami.evaluation..", "dev.kagami.security..",
             "dev.kagami.finetune..", "dev.kagami.training..", "dev.kagami.job..", "dev.kagami.registry..")
         .layer("Persistence").definedBy("dev.kagami.persistence..")
         .layer("Foundation").definedBy("dev.kagami.config..", "dev.kagami.error..", "dev.kagami.concurrent..")
@@ -117,7 +118,8 @@ class PackageDependenciesTest {
         .whereLayer("Persistence").mayOnlyBeAccessedByLayers("Adapters", "Application", "Domain")
         .whereLayer("Foundation").mayOnlyBeAccessedByLayers("Adapters", "Application", "Domain", "Persistence")
         .ignoreDependency(resideInAPackage("dev.kagami.persistence.."),
-            resideInAnyPackage("dev.kagami.dataset..", "dev.kagami.job..", "dev.kagami.registry..", "dev.kagami.model.."))
+            resideInAnyPackage("dev.kagami.dataset..", "dev.kagami.job..", "dev.kagami.registry..", "dev.kagami.model..",
+                "dev.kagami.security.."))
         .because("adapters translate, the application layer holds the use cases, the domain does the work")
         .check(CLASSES);
   }

@@ -48,6 +48,11 @@ public final class RawCalls {
 
   /** Sends {@code body} as the one request message of {@code method}; returns the status the call ends with. */
   public static Status call(Channel channel, MethodDescriptor<?, ?> method, byte[] body) throws Exception {
+    return call(channel, method, body, new Metadata());
+  }
+
+  /** As {@link #call(Channel, MethodDescriptor, byte[])}, with {@code headers} (an API key, say). */
+  public static Status call(Channel channel, MethodDescriptor<?, ?> method, byte[] body, Metadata headers) throws Exception {
     MethodDescriptor<byte[], byte[]> raw = MethodDescriptor.newBuilder(RAW, RAW).setType(method.getType())
         .setFullMethodName(method.getFullMethodName()).build();
     ClientCall<byte[], byte[]> call = channel.newCall(raw, CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS));
@@ -57,11 +62,26 @@ public final class RawCalls {
       public void onClose(Status status, Metadata trailers) {
         closed.complete(status);
       }
-    }, new Metadata());
+    }, headers);
     call.request(1000);
     call.sendMessage(body);
     call.halfClose();
     return closed.get(60, TimeUnit.SECONDS);
+  }
+
+  /** Every gRPC service the server binds: every kagami.v1 service (found by its generated class), health, reflection. */
+  public static List<ServiceDescriptor> allServices() throws Exception {
+    List<ServiceDescriptor> out = new ArrayList<>();
+    for (com.tngtech.archunit.core.domain.JavaClass c : new com.tngtech.archunit.core.importer.ClassFileImporter()
+        .importPackages("dev.kagami.api.v1")) {
+      if (c.getSimpleName().endsWith("Grpc") && c.getEnclosingClass().isEmpty()) {
+        out.add((ServiceDescriptor) Class.forName(c.getName()).getMethod("getServiceDescriptor").invoke(null));
+      }
+    }
+    out.add(grpc.health.v1.HealthGrpc.getServiceDescriptor());
+    out.add(grpc.reflection.v1alpha.ServerReflectionGrpc.getServiceDescriptor());
+    out.add(io.grpc.reflection.v1.ServerReflectionGrpc.getServiceDescriptor());
+    return out;
   }
 
   /** Every method of every kagami.v1 service. */

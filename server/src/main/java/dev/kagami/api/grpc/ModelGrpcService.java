@@ -98,7 +98,7 @@ public class ModelGrpcService implements ModelServiceGrpc.AsyncService, io.grpc.
   @Override
   @Blocking // copies files and may run a parity check
   public void importModel(ImportModelRequest req, StreamObserver<ModelVersion> out) {
-    Replies.now(out, () -> ModelMapping.version(models.get(models.importModel(req.getPath(), req.getActor()).id())));
+    Replies.now(out, () -> ModelMapping.version(models.get(models.importModel(req.getPath(), AuthInterceptor.actor(req.getActor())).id())));
   }
 
   @Override
@@ -149,7 +149,7 @@ public class ModelGrpcService implements ModelServiceGrpc.AsyncService, io.grpc.
   @Blocking
   public void rollback(RollbackRequest req, StreamObserver<PromoteResponse> out) {
     Replies.now(out, () -> {
-      PromotionService.Move m = promotion.rollback(req.getAlias(), req.getReason(), req.getActor());
+      PromotionService.Move m = promotion.rollback(req.getAlias(), req.getReason(), AuthInterceptor.actor(req.getActor()));
       return ModelMapping.move(m, m.alias().target().toString());
     });
   }

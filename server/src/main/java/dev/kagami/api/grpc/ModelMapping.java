@@ -76,7 +76,7 @@ final class ModelMapping {
 
   static PromotionService.PromoteCommand command(PromoteRequest r) {
     return new PromotionService.PromoteCommand(r.getAlias(), r.hasModel() ? ProtoMapping.modelId(r.getModel()) : null,
-        r.getDataset(), r.getSplit(), r.getReason(), r.getOverrideReason(), r.getActor());
+        r.getDataset(), r.getSplit(), r.getReason(), r.getOverrideReason(), AuthInterceptor.actor(r.getActor()));
   }
 
   static PromoteResponse move(PromotionService.Move m, String servingHere) {

@@ -22,8 +22,9 @@ class ConsoleAnnouncement {
     if (console) {
       String host = start.options().getHost();
       String shown = host == null || host.equals("0.0.0.0") || host.equals("::") ? "localhost" : host;
-      LOG.infof("Admin console: http://%s:%d/ (REST API under /api/v1, Swagger UI at /q/swagger-ui)", shown,
-          start.options().getPort());
+      int port = start.options().getPort();
+      LOG.infof("Admin console: http://%s%s/ (REST API under /api/v1, Swagger UI at /q/swagger-ui)", shown,
+          port > 0 ? ":" + port : "");
     }
   }
 }

@@ -57,11 +57,12 @@ public class ModelResource {
   @Consumes(MediaType.MULTIPART_FORM_DATA)
   @Operation(summary = "Import an uploaded zip of one model package (checked as at load, registered)")
   public ModelService.ModelDetails upload(@org.jboss.resteasy.reactive.RestForm("file")
-      org.jboss.resteasy.reactive.multipart.FileUpload file, @org.jboss.resteasy.reactive.RestForm("actor") String actor) {
+      org.jboss.resteasy.reactive.multipart.FileUpload file, @org.jboss.resteasy.reactive.RestForm("actor") String actor,
+      @jakarta.ws.rs.core.Context jakarta.ws.rs.container.ContainerRequestContext ctx) {
     if (file == null) {
       throw new InvalidInput("the form needs a file field holding the zip");
     }
-    return models.get(archives.importArchive(file.uploadedFile(), file.size(), actor).id());
+    return models.get(archives.importArchive(file.uploadedFile(), file.size(), AuthFilter.actor(ctx, actor)).id());
   }
 
   @GET
@@ -85,11 +86,12 @@ public class ModelResource {
   @Path("/models")
   @Consumes(MediaType.APPLICATION_JSON)
   @Operation(summary = "Import a model package folder under the allowed roots (copied into the repository, registered)")
-  public ModelService.ModelDetails importModel(ImportBody body) {
+  public ModelService.ModelDetails importModel(ImportBody body,
+      @jakarta.ws.rs.core.Context jakarta.ws.rs.container.ContainerRequestContext ctx) {
     if (body == null) {
       throw new InvalidInput("the body must be a JSON object: path, actor");
     }
-    return models.get(models.importModel(body.path(), body.actor()).id());
+    return models.get(models.importModel(body.path(), AuthFilter.actor(ctx, body.actor())).id());
   }
 
   @POST
@@ -123,20 +125,22 @@ public class ModelResource {
   /** Body of a promotion: the model is written {@code name/version}. */
   public record PromoteBody(String model, String dataset, String split, String reason, String overrideReason, String actor) {}
 
-  private static PromotionService.PromoteCommand command(String alias, PromoteBody b) {
+  private static PromotionService.PromoteCommand command(String alias, PromoteBody b,
+      jakarta.ws.rs.container.ContainerRequestContext ctx) {
     if (b == null) {
       throw new InvalidInput("the body must be a JSON object: model, dataset, split, reason, overrideReason, actor");
     }
     return new PromotionService.PromoteCommand(alias, b.model() == null || b.model().isBlank() ? null : ModelId.parse(b.model()),
-        b.dataset(), b.split(), b.reason(), b.overrideReason(), b.actor());
+        b.dataset(), b.split(), b.reason(), b.overrideReason(), AuthFilter.actor(ctx, b.actor()));
   }
 
   @POST
   @Path("/aliases/{alias}/gate")
   @Consumes(MediaType.APPLICATION_JSON)
   @Operation(summary = "The gate's verdict on moving the alias to a version, without moving it")
-  public GateVerdict check(@PathParam("alias") String alias, PromoteBody body) {
-    return promotion.check(command(alias, body));
+  public GateVerdict check(@PathParam("alias") String alias, PromoteBody body,
+      @jakarta.ws.rs.core.Context jakarta.ws.rs.container.ContainerRequestContext ctx) {
+    return promotion.check(command(alias, body, ctx));
   }
 
   @POST
@@ -144,8 +148,9 @@ public class ModelResource {
   @Consumes(MediaType.APPLICATION_JSON)
   @Operation(summary = "Move the alias to a version through the gate (409 with the failing rules when refused, "
       + "unless overrideReason is given)")
-  public PromotionService.Move promote(@PathParam("alias") String alias, PromoteBody body) {
-    return promotion.promote(command(alias, body));
+  public PromotionService.Move promote(@PathParam("alias") String alias, PromoteBody body,
+      @jakarta.ws.rs.core.Context jakarta.ws.rs.container.ContainerRequestContext ctx) {
+    return promotion.promote(command(alias, body, ctx));
   }
 
   /** Body of a rollback. */
@@ -154,8 +159,9 @@ public class ModelResource {
   @POST
   @Path("/aliases/{alias}/rollback")
   @Operation(summary = "Move the alias back to the version it pointed at before its last move")
-  public PromotionService.Move rollback(@PathParam("alias") String alias, RollbackBody body) {
-    return promotion.rollback(alias, body == null ? null : body.reason(), body == null ? null : body.actor());
+  public PromotionService.Move rollback(@PathParam("alias") String alias, RollbackBody body,
+      @jakarta.ws.rs.core.Context jakarta.ws.rs.container.ContainerRequestContext ctx) {
+    return promotion.rollback(alias, body == null ? null : body.reason(), AuthFilter.actor(ctx, body == null ? null : body.actor()));
   }
 
   @GET
