@@ -1,0 +1,213 @@
+package dev.kagami.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The manifests in k8s/ as a cluster would get them: each overlay rendered by {@code kubectl kustomize},
+ * parsed into fabric8's Kubernetes models with no field the models do not know (fabric8 keeps those in
+ * additionalProperties), held to the deployment policy, and kept as a golden file (k8s/rendered/), so a
+ * change to what is deployed shows in review. {@code KAGAMI_UPDATE_GOLDEN=1} rewrites the golden files.
+ */
+class KubernetesManifestsTest {
+
+  static final Path K8S = Path.of("../k8s").toAbsolutePath().normalize();
+  /** The server started in 6.8 s here with kagami-clip/1 (model load 1.2 s); the startup probe must allow 3x. */
+  static final double MEASURED_STARTUP_SECONDS = 6.8;
+
+  static String render(String overlay) throws Exception {
+    Process p = new ProcessBuilder("kubectl", "kustomize", K8S.resolve("overlays").resolve(overlay).toString())
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as("kubectl kustomize " + overlay + ":\n" + out).isZero();
+    return out;
+  }
+
+  static List<HasMetadata> parse(String yaml) {
+    List<HasMetadata> out = new ArrayList<>();
+    for (String doc : yaml.split("(?m)^---\\s*$")) {
+      if (!doc.isBlank()) {
+        out.add(Serialization.unmarshal(doc, HasMetadata.class));
+      }
+    }
+    return out;
+  }
+
+  /** Every path in the model graph where a field the models do not know was kept aside. */
+  static void unknownFields(Object o, String path, List<String> found, IdentityHashMap<Object, Boolean> seen) throws Exception {
+    if (o == null || seen.put(o, true) != null) {
+      return;
+    }
+    if (o instanceof List<?> l) {
+      for (int i = 0; i < l.size(); i++) {
+        unknownFields(l.get(i), path + "[" + i + "]", found, seen);
+      }
+      return;
+    }
+    if (o instanceof Map<?, ?> m) {
+      for (Map.Entry<?, ?> e : m.entrySet()) {
+        unknownFields(e.getValue(), path + "." + e.getKey(), found, seen);
+      }
+      return;
+    }
+    if (!o.getClass().getName().startsWith("io.fabric8.kubernetes.api.model") || o instanceof Quantity
+        || o instanceof GenericKubernetesResource) {
+      return;
+    }
+    for (Method m : o.getClass().getMethods()) {
+      if (m.getParameterCount() != 0 || !m.getName().startsWith("get") || m.getDeclaringClass() == Object.class) {
+        continue;
+      }
+      Object v = m.invoke(o);
+      if (m.getName().equals("getAdditionalProperties")) {
+        if (v instanceof Map<?, ?> extra && !extra.isEmpty()) {
+          found.add(path + ": " + extra.keySet());
+        }
+      } else {
+        unknownFields(v, path + "." + m.getName().substring(3), found, seen);
+      }
+    }
+  }
+
+  static <T> List<T> of(List<HasMetadata> all, Class<T> type) {
+    return all.stream().filter(type::isInstance).map(type::cast).toList();
+  }
+
+  static double seconds(String duration) {
+    assertThat(duration).matches("\\d+s");
+    return Double.parseDouble(duration.substring(0, duration.length() - 1));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"cpu", "gpu", "scale"})
+  void each_overlay_renders_parses_strictly_holds_the_policy_and_matches_its_golden_file(String overlay) throws Exception {
+    String yaml = render(overlay);
+    List<HasMetadata> all = parse(yaml);
+    List<String> unknown = new ArrayList<>();
+    for (HasMetadata r : all) {
+      unknownFields(r, r.getKind() + "/" + r.getMetadata().getName(), unknown, new IdentityHashMap<>());
+    }
+    assertThat(unknown).as("fields the Kubernetes models do not know (typos, wrong nesting)").isEmpty();
+
+    List<Deployment> deployments = of(all, Deployment.class);
+    assertThat(deployments).hasSize(1);
+    Deployment d = deployments.get(0);
+    PodSpec pod = d.getSpec().getTemplate().getSpec();
+    Map<String, String> podLabels = d.getSpec().getTemplate().getMetadata().getLabels();
+    assertThat(podLabels).containsAllEntriesOf(d.getSpec().getSelector().getMatchLabels());
+    assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+    assertThat(pod.getAutomountServiceAccountToken()).isFalse();
+
+    List<Container> containers = new ArrayList<>(pod.getContainers());
+    if (pod.getInitContainers() != null) {
+      containers.addAll(pod.getInitContainers());
+    }
+    List<String> volumes = pod.getVolumes().stream().map(Volume::getName).toList();
+    for (Container c : containers) {
+      assertThat(c.getResources().getRequests()).as(c.getName() + " requests").containsKeys("cpu", "memory");
+      assertThat(c.getResources().getLimits()).as(c.getName() + " limits").containsKeys("cpu", "memory");
+      assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).as(c.getName() + " read-only root").isTrue();
+      assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+      assertThat(c.getSecurityContext().getCapabilities().getDrop()).contains("ALL");
+      assertThat(c.getResources().getRequests()).as("a GPU is asked for in limits only").doesNotContainKey("nvidia.com/gpu");
+      for (VolumeMount m : c.getVolumeMounts()) {
+        assertThat(volumes).as(c.getName() + " mounts " + m.getName()).contains(m.getName());
+      }
+    }
+    boolean gpu = pod.getContainers().stream().anyMatch(c -> c.getResources().getLimits().containsKey("nvidia.com/gpu"));
+    assertThat(gpu).isEqualTo(overlay.equals("gpu"));
+    if (gpu) {
+      assertThat(pod.getTolerations()).anyMatch(t -> "nvidia.com/gpu".equals(t.getKey()));
+      assertThat(pod.getNodeSelector()).containsKey("nvidia.com/gpu.present");
+    }
+
+    Container server = pod.getContainers().stream().filter(c -> c.getName().equals("server")).findFirst().orElseThrow();
+    List<Integer> ports = server.getPorts().stream().map(ContainerPort::getContainerPort).toList();
+    List<String> portNames = server.getPorts().stream().map(ContainerPort::getName).toList();
+    for (Probe p : new Probe[] {server.getStartupProbe(), server.getReadinessProbe(), server.getLivenessProbe()}) {
+      assertThat(p).as("server probes").isNotNull();
+      assertThat(p.getGrpc()).as("native gRPC probes").isNotNull();
+      assertThat(ports).contains(p.getGrpc().getPort());
+    }
+    Probe startup = server.getStartupProbe();
+    assertThat(startup.getPeriodSeconds() * startup.getFailureThreshold()).as("startup probe covers the measured start")
+        .isGreaterThanOrEqualTo((int) Math.ceil(3 * MEASURED_STARTUP_SECONDS));
+    double shutdown = server.getEnv().stream().filter(e -> e.getName().equals("QUARKUS_SHUTDOWN_TIMEOUT")).map(EnvVar::getValue)
+        .mapToDouble(KubernetesManifestsTest::seconds).findFirst().orElseThrow();
+    long preStop = server.getLifecycle().getPreStop().getSleep().getSeconds();
+    assertThat(pod.getTerminationGracePeriodSeconds()).as("grace period covers preStop + drain")
+        .isGreaterThanOrEqualTo((long) (preStop + shutdown + 5));
+
+    for (Service s : of(all, Service.class)) {
+      assertThat(podLabels).as("Service " + s.getMetadata().getName() + " selects the pods")
+          .containsAllEntriesOf(s.getSpec().getSelector());
+      s.getSpec().getPorts().forEach(p -> assertThat(portNames).contains(p.getTargetPort().getStrVal()));
+    }
+    Service grpc = of(all, Service.class).stream().filter(s -> s.getMetadata().getName().equals("kagami-grpc")).findFirst()
+        .orElseThrow();
+    assertThat(grpc.getSpec().getClusterIP()).as("gRPC needs per-call balancing: a headless Service").isEqualTo("None");
+
+    List<String> claims = of(all, PersistentVolumeClaim.class).stream().map(c -> c.getMetadata().getName()).toList();
+    pod.getVolumes().stream().filter(v -> v.getPersistentVolumeClaim() != null)
+        .forEach(v -> assertThat(claims).contains(v.getPersistentVolumeClaim().getClaimName()));
+
+    if (overlay.equals("scale")) {
+      assertThat(d.getSpec().getReplicas()).isGreaterThanOrEqualTo(3);
+      assertThat(d.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable().getIntVal()).isZero();
+      PodDisruptionBudget pdb = of(all, PodDisruptionBudget.class).get(0);
+      assertThat(podLabels).containsAllEntriesOf(pdb.getSpec().getSelector().getMatchLabels());
+      assertThat(pdb.getSpec().getMinAvailable().getIntVal()).isLessThan(d.getSpec().getReplicas());
+      HorizontalPodAutoscaler hpa = of(all, HorizontalPodAutoscaler.class).get(0);
+      assertThat(hpa.getSpec().getScaleTargetRef().getName()).isEqualTo(d.getMetadata().getName());
+      assertThat(hpa.getSpec().getMinReplicas()).isGreaterThanOrEqualTo(pdb.getSpec().getMinAvailable().getIntVal() + 1);
+      String dbSecret = server.getEnv().stream().filter(e -> e.getName().equals("KAGAMI_POSTGRES_URL")).findFirst().orElseThrow()
+          .getValueFrom().getSecretKeyRef().getName();
+      assertThat(of(all, GenericKubernetesResource.class)).as("the database the Secret comes from")
+          .anyMatch(r -> r.getKind().equals("Cluster") && r.getApiVersion().equals("postgresql.cnpg.io/v1")
+              && dbSecret.equals(r.getMetadata().getName() + "-app"));
+      assertThat(of(all, GenericKubernetesResource.class)).anyMatch(r -> r.getKind().equals("SolrCloud")
+          && r.getApiVersion().equals("solr.apache.org/v1beta1"));
+      assertThat(claims).doesNotContain("kagami-data");
+    } else {
+      assertThat(d.getSpec().getReplicas()).as("one writer of the embedded state").isEqualTo(1);
+      assertThat(d.getSpec().getStrategy().getType()).isEqualTo("Recreate");
+      assertThat(of(all, GenericKubernetesResource.class)).isEmpty();
+    }
+
+    Path golden = K8S.resolve("rendered").resolve(overlay + ".yaml");
+    if ("1".equals(System.getenv("KAGAMI_UPDATE_GOLDEN"))) {
+      Files.createDirectories(golden.getParent());
+      Files.writeString(golden, yaml);
+    }
+    assertThat(Files.readString(golden)).as("k8s/rendered/" + overlay + ".yaml is what kubectl kustomize renders now "
+        + "(KAGAMI_UPDATE_GOLDEN=1 rewrites it)").isEqualTo(yaml);
+  }
+}
