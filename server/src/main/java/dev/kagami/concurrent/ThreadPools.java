@@ -18,6 +18,31 @@ import java.util.concurrent.atomic.AtomicInteger;
 @ApplicationScoped
 public class ThreadPools {
 
+  /** A pool this factory made, under a name unique in this process ({@code lane-image}, {@code lane-image#2}, ...). */
+  public record Made(String name, ThreadPoolExecutor pool) {}
+
+  private final java.util.List<Made> made = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final java.util.Map<String, AtomicInteger> names = new java.util.concurrent.ConcurrentHashMap<>();
+  private volatile java.util.function.Consumer<Made> watcher = m -> {};
+
+  private <T extends ThreadPoolExecutor> T track(String name, T pool) {
+    int n = names.computeIfAbsent(name, k -> new AtomicInteger()).incrementAndGet();
+    Made m = new Made(n == 1 ? name : name + "#" + n, pool);
+    made.add(m);
+    watcher.accept(m);
+    return pool;
+  }
+
+  /**
+   * Every pool made so far is passed to {@code w} now, and every pool made later when it is made (the metrics
+   * bind them); pools that terminated are dropped.
+   */
+  public synchronized void watch(java.util.function.Consumer<Made> w) {
+    made.removeIf(m -> m.pool().isTerminated());
+    watcher = w;
+    made.forEach(w);
+  }
+
   /** Threads named {@code kagami-<name>-<n>}. */
   public ThreadFactory threads(String name) {
     AtomicInteger n = new AtomicInteger();
@@ -40,7 +65,7 @@ public class ThreadPools {
     }
     BlockingQueue<Runnable> queue = queueCapacity == 0 ? new java.util.concurrent.SynchronousQueue<>()
         : new ArrayBlockingQueue<>(queueCapacity);
-    return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS, queue, threads(name));
+    return track(name, new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS, queue, threads(name)));
   }
 
   /**
@@ -49,12 +74,12 @@ public class ThreadPools {
    * it waits for.
    */
   public ThreadPoolExecutor workers(String name, int threads) {
-    return new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threads(name));
+    return track(name, new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threads(name)));
   }
 
   /** One thread for periodic work (background commits, for example), named {@code kagami-<name>-1}. */
   public java.util.concurrent.ScheduledExecutorService scheduled(String name) {
-    return java.util.concurrent.Executors.newSingleThreadScheduledExecutor(threads(name));
+    return track(name, new java.util.concurrent.ScheduledThreadPoolExecutor(1, threads(name)));
   }
 
   /** A {@link Parallel} of {@code threads} threads on a pool of its own named {@code name}. */

@@ -185,9 +185,26 @@ class KubernetesManifestsTest {
       PodDisruptionBudget pdb = of(all, PodDisruptionBudget.class).get(0);
       assertThat(podLabels).containsAllEntriesOf(pdb.getSpec().getSelector().getMatchLabels());
       assertThat(pdb.getSpec().getMinAvailable().getIntVal()).isLessThan(d.getSpec().getReplicas());
-      HorizontalPodAutoscaler hpa = of(all, HorizontalPodAutoscaler.class).get(0);
-      assertThat(hpa.getSpec().getScaleTargetRef().getName()).isEqualTo(d.getMetadata().getName());
-      assertThat(hpa.getSpec().getMinReplicas()).isGreaterThanOrEqualTo(pdb.getSpec().getMinAvailable().getIntVal() + 1);
+      GenericKubernetesResource scaler = of(all, GenericKubernetesResource.class).stream()
+          .filter(r -> r.getKind().equals("ScaledObject") && r.getApiVersion().equals("keda.sh/v1alpha1")).findFirst().orElseThrow();
+      Map<String, Object> spec = scaler.get("spec");
+      assertThat(((Map<?, ?>) spec.get("scaleTargetRef")).get("name")).isEqualTo(d.getMetadata().getName());
+      assertThat(((Number) spec.get("minReplicaCount")).intValue()).isGreaterThan(pdb.getSpec().getMinAvailable().getIntVal());
+      List<?> triggers = (List<?>) spec.get("triggers");
+      String metric = dev.kagami.app.ServingMetrics.ENCODER_QUEUE.replace('.', '_');
+      assertThat(triggers).as("scales on CPU and on the encoder queue's real metric name")
+          .anyMatch(t -> "cpu".equals(((Map<?, ?>) t).get("type")))
+          .anyMatch(t -> "prometheus".equals(((Map<?, ?>) t).get("type"))
+              && String.valueOf(((Map<?, ?>) ((Map<?, ?>) t).get("metadata")).get("query")).contains(metric + "{"));
+      GenericKubernetesResource monitor = of(all, GenericKubernetesResource.class).stream()
+          .filter(r -> r.getKind().equals("ServiceMonitor")).findFirst().orElseThrow();
+      Map<String, Object> ms = monitor.get("spec");
+      @SuppressWarnings("unchecked")
+      Map<String, String> wanted = (Map<String, String>) ((Map<?, ?>) ms.get("selector")).get("matchLabels");
+      assertThat(of(all, Service.class)).as("the ServiceMonitor selects a Service with an http port")
+          .anyMatch(sv -> sv.getMetadata().getLabels().entrySet().containsAll(wanted.entrySet())
+              && sv.getSpec().getPorts().stream().anyMatch(p -> p.getName().equals("http")));
+      assertThat(of(all, HorizontalPodAutoscaler.class)).as("KEDA owns the HPA").isEmpty();
       String dbSecret = server.getEnv().stream().filter(e -> e.getName().equals("KAGAMI_POSTGRES_URL")).findFirst().orElseThrow()
           .getValueFrom().getSecretKeyRef().getName();
       assertThat(of(all, GenericKubernetesResource.class)).as("the database the Secret comes from")
