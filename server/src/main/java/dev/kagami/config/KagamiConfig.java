@@ -342,6 +342,10 @@ public interface KagamiConfig {
     @WithDefault("250ms")
     Duration textQueueBudget();
 
+    /** At shutdown, how long admitted calls may take to leave the preprocessing lanes before the rest are refused. */
+    @WithDefault("20s")
+    Duration drainTimeout();
+
     /** Threads that tokenize texts (image calls have their own pool, {@link #preprocessThreads()}). */
     @WithDefault("1")
     int textThreads();

@@ -60,10 +60,13 @@ public class Embedder {
     }
   }
 
+  private final java.time.Duration drainTimeout;
+
   public Embedder(ModelRegistry registry, KagamiConfig config, ThreadPools pools) {
     this.registry = registry;
     KagamiConfig.Serving s = config.serving();
     this.maxInputs = s.maxInputsPerRequest();
+    this.drainTimeout = s.drainTimeout();
     int imageThreads = s.preprocessThreads().orElse(Math.max(1, Runtime.getRuntime().availableProcessors() - 1));
     this.images = new Lane(pools, "image", imageThreads, s.preprocessQueueCapacity(), s.imageQueueBudget().toNanos());
     this.texts = new Lane(pools, "text", s.textThreads(), s.preprocessQueueCapacity(), s.textQueueBudget().toNanos());
@@ -103,7 +106,7 @@ public class Embedder {
     });
     lane.queuedInputs.addAndGet(inputs.size());
     try {
-      lane.pool.execute(() -> prepareAndSubmit(rt, lane, inputs, budget, result));
+      lane.pool.execute(new Drain.Task(() -> prepareAndSubmit(rt, lane, inputs, budget, result), result));
     } catch (RejectedExecutionException e) {
       lane.queuedInputs.addAndGet(-inputs.size());
       RuntimeException refusal = lane.pool.isShutdown() ? new ShuttingDown()
@@ -245,9 +248,17 @@ public class Embedder {
     return registry.active();
   }
 
+  /**
+   * On shutdown: the lanes take no new call; calls already admitted finish their preprocessing within
+   * {@code kagami.serving.drain-timeout} (the model's batchers then finish what reached them); a call still
+   * queued after that is answered UNAVAILABLE (shutting down), never dropped without an answer.
+   */
   @PreDestroy
   void close() {
-    images.pool.shutdownNow();
-    texts.pool.shutdownNow();
+    int refused = Drain.drain(List.of(images.pool, texts.pool), drainTimeout);
+    if (refused > 0) {
+      org.jboss.logging.Logger.getLogger(Embedder.class).warnf("shutdown: %d queued calls answered UNAVAILABLE after the "
+          + "drain timeout (%s)", refused, drainTimeout);
+    }
   }
 }
