@@ -94,7 +94,7 @@ public class AuthService {
       case OFF_ON_LOOPBACK -> {
         required = false;
         LOG.warn("\n*** AUTH IS OFF: no API key exists and the server listens on loopback only, so every local caller is "
-            + "admin. Create a key (POST /api/v1/keys, or bin/kagami keys create) to turn auth on; a server bound to "
+            + "admin. Create a key (POST /api/v1/keys, or bin/kagami-keys create) to turn auth on; a server bound to "
             + "another address never runs without keys. ***");
       }
       case GENERATE_ADMIN_KEY -> {
