@@ -62,8 +62,11 @@ public class Embedder {
 
   private final java.time.Duration drainTimeout;
 
-  public Embedder(ModelRegistry registry, KagamiConfig config, ThreadPools pools) {
+  private final io.opentelemetry.api.trace.Tracer tracer;
+
+  public Embedder(ModelRegistry registry, KagamiConfig config, ThreadPools pools, io.opentelemetry.api.trace.Tracer tracer) {
     this.registry = registry;
+    this.tracer = tracer;
     KagamiConfig.Serving s = config.serving();
     this.maxInputs = s.maxInputsPerRequest();
     this.drainTimeout = s.drainTimeout();
@@ -106,7 +109,12 @@ public class Embedder {
     });
     lane.queuedInputs.addAndGet(inputs.size());
     try {
-      lane.pool.execute(new Drain.Task(() -> prepareAndSubmit(rt, lane, inputs, budget, result), result));
+      io.opentelemetry.context.Context caller = io.opentelemetry.context.Context.current();
+      lane.pool.execute(new Drain.Task(() -> {
+        try (io.opentelemetry.context.Scope s = caller.makeCurrent()) {
+          prepareAndSubmit(rt, lane, inputs, budget, result);
+        }
+      }, result));
     } catch (RejectedExecutionException e) {
       lane.queuedInputs.addAndGet(-inputs.size());
       RuntimeException refusal = lane.pool.isShutdown() ? new ShuttingDown()
@@ -184,6 +192,9 @@ public class Embedder {
   private void prepareAndSubmit(ModelRuntime rt, Lane lane, List<EmbedInput> inputs, CallBudget budget,
       CompletableFuture<EmbedResult> result) {
     int[] left = {inputs.size()};
+    // child spans of the caller's: decoding and tokenizing here, then the wait for a batch and the encoder
+    io.opentelemetry.api.trace.Span prep = tracer.spanBuilder("kagami.preprocess").setAttribute("kagami.lane", lane.name)
+        .setAttribute("kagami.inputs", inputs.size()).startSpan();
     try {
       long t0 = System.nanoTime();
       ModelRuntime.Prepared p = rt.prepare(inputs, () -> {
@@ -193,7 +204,11 @@ public class Embedder {
       });
       lane.serviceTime.add(System.nanoTime() - t0, inputs.size());
       stopIfUnwanted(result, budget);
+      prep.end();
+      io.opentelemetry.api.trace.Span encode = tracer.spanBuilder("kagami.encode").setAttribute("kagami.model",
+          rt.name() + "/" + rt.version()).startSpan();
       CompletableFuture<EmbedResult> inner = rt.submit(p, budget);
+      inner.whenComplete((r, e) -> encode.end());
       result.whenComplete((r, e) -> {
         if (result.isCancelled()) {
           inner.cancel(false);
@@ -209,6 +224,7 @@ public class Embedder {
     } catch (RuntimeException e) {
       result.completeExceptionally(e);
     } finally {
+      prep.end(); // a second end is ignored
       lane.queuedInputs.addAndGet(-left[0]);
     }
   }
