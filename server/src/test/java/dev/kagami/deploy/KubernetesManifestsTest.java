@@ -39,8 +39,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 class KubernetesManifestsTest {
 
   static final Path K8S = Path.of("../k8s").toAbsolutePath().normalize();
-  /** The server started in 6.8 s here with kagami-clip/1 (model load 1.2 s); the startup probe must allow 3x. */
-  static final double MEASURED_STARTUP_SECONDS = 6.8;
+  /**
+   * The slowest start seen here: {@code bin/kagami-server} logged "started in 13.154s" with a CI build running
+   * beside it (6.771s idle; kagami-clip/1 loaded in 2653 ms). The startup probe must allow 3x.
+   */
+  static final double MEASURED_STARTUP_SECONDS = 13.154;
 
   static String render(String overlay) throws Exception {
     Process p = new ProcessBuilder("kubectl", "kustomize", K8S.resolve("overlays").resolve(overlay).toString())
