@@ -1,5 +1,7 @@
 // The REST API's JSON, as the server's records define it.
 export type JobState = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+/** A job's or run's state once it will not change again. */
+export const ended = (s: JobState) => s === 'SUCCEEDED' || s === 'FAILED' || s === 'CANCELLED';
 export interface ApiErrorBody { code: string; status: number; message: string }
 export interface Job {
   id: string; kind: string; state: JobState; createdAt: string; updatedAt: string;

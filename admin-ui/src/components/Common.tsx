@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api';
 import { fmt } from '../format';
 import { watch } from '../sse';
-import type { Job } from '../types';
+import { ended, type Job } from '../types';
 
 export function ProgressBar({ fraction, label }: { fraction: number; label: string }) {
   const pct = Math.round(Math.max(0, Math.min(1, fraction)) * 100);
@@ -56,9 +56,9 @@ export function JobProgress({ jobId, onEnd }: { jobId: string; onEnd?: (job: Job
       '/api/v1/jobs/' + encodeURIComponent(jobId) + '/events',
       (j) => {
         setJob(j);
-        if (['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(j.state)) onEnd?.(j);
+        if (ended(j.state)) onEnd?.(j);
       },
-      (j) => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(j.state),
+      (j) => ended(j.state),
       setConnected,
     );
     return () => w.close();

@@ -5,8 +5,9 @@ import { useTranslation } from 'react-i18next';
 import { api, enc, upload } from '../api';
 import { ErrorBox, JobProgress, Loading, ProgressBar, Section, useLoad } from '../components/Common';
 import { fmt } from '../format';
+import { useDatasets } from '../components/Pickers';
 import { go, type Route } from '../router';
-import type { DatasetDetails, DatasetSummary, Job } from '../types';
+import type { DatasetDetails, Job } from '../types';
 
 const SOURCES = ['FOLDER', 'MANIFEST', 'FASHION_MNIST'] as const;
 
@@ -117,7 +118,7 @@ function ImportResult({ job }: { job: Job }) {
 
 export function Datasets({ route }: { route: Route }) {
   const { t } = useTranslation();
-  const list = useLoad(() => api.get<DatasetSummary[]>('/api/v1/datasets'), []);
+  const list = useDatasets();
   const jobId = route.query.get('job');
   const [ended, setEnded] = useState<Job | null>(null);
   if (route.parts[1]) return <DatasetPage name={route.parts[1]} />;

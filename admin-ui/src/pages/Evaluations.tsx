@@ -3,10 +3,11 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, enc } from '../api';
 import { ErrorBox, JobProgress, Loading, Section, useLoad } from '../components/Common';
+import { DatasetOptions, ModelOptions, useDatasets, useModelKeys } from '../components/Pickers';
 import { SortableTable } from '../components/SortableTable';
 import { fmt } from '../format';
 import { go, type Route } from '../router';
-import type { ClassRow, DatasetSummary, Job, ModelDetails, Report } from '../types';
+import type { ClassRow, Job, Report } from '../types';
 
 export const KPI_FIELDS: { key: keyof Report['summary']; label: string }[] = [
   { key: 'i2iMap', label: 'I2I mAP' },
@@ -20,8 +21,8 @@ export const KPI_FIELDS: { key: keyof Report['summary']; label: string }[] = [
 
 function StartEvaluation() {
   const { t } = useTranslation();
-  const datasets = useLoad(() => api.get<DatasetSummary[]>('/api/v1/datasets'), []);
-  const models = useLoad(() => api.get<ModelDetails[]>('/api/v1/models'), []);
+  const datasets = useDatasets();
+  const models = useModelKeys();
   const [model, setModel] = useState('');
   const [dataset, setDataset] = useState('');
   const [split, setSplit] = useState('test');
@@ -41,13 +42,13 @@ function StartEvaluation() {
       <label>{t('finetune.baseModel')}
         <select value={model} onChange={(e) => setModel(e.target.value)} name="model">
           <option value="">{t('finetune.serving')}</option>
-          {models.data?.map((m) => { const k = m.version.id.name + '/' + m.version.id.version; return <option key={k} value={k}>{k}</option>; })}
+          <ModelOptions keys={models} />
         </select>
       </label>
       <label>{t('finetune.dataset')}
         <select value={dataset} onChange={(e) => setDataset(e.target.value)} required name="dataset">
           <option value="">{t('common.choose')}</option>
-          {datasets.data?.map((d) => <option key={d.id} value={d.name}>{d.name}</option>)}
+          <DatasetOptions datasets={datasets.data} />
         </select>
       </label>
       <label>{t('evaluations.split')}

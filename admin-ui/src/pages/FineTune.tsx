@@ -4,9 +4,10 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, enc } from '../api';
 import { ErrorBox, Loading, Section, useLoad } from '../components/Common';
+import { DatasetOptions, ModelOptions, useDatasets, useModelKeys } from '../components/Pickers';
 import { fmt } from '../format';
 import { go } from '../router';
-import type { DatasetSummary, ModelDetails, Run } from '../types';
+import type { Run } from '../types';
 
 export const METHODS = ['GPR_FT', 'TWO_SFT', 'MCIP', 'MCIP_REA'] as const;
 const TRAINABLE = ['PROJECTION', 'LAST_BLOCKS', 'ALL'] as const;
@@ -16,8 +17,8 @@ interface Estimate { seconds: number | null; basis: string | null; trainImages: 
 
 function StartForm() {
   const { t } = useTranslation();
-  const datasets = useLoad(() => api.get<DatasetSummary[]>('/api/v1/datasets'), []);
-  const models = useLoad(() => api.get<ModelDetails[]>('/api/v1/models'), []);
+  const datasets = useDatasets();
+  const models = useModelKeys();
   // empty = unset: the server fills in its defaults (and shows them in the run's configuration)
   const [form, setForm] = useState({
     dataset: '', baseModel: '', method: '', trainable: '', epochs: '', learningRate: '', captions: '', maxTrainImages: '',
@@ -53,13 +54,13 @@ function StartForm() {
       <label>{t('finetune.dataset')}
         <select value={form.dataset} onChange={set('dataset')} required name="dataset">
           <option value="">{t('common.choose')}</option>
-          {datasets.data?.map((d) => <option key={d.id} value={d.name}>{d.name}</option>)}
+          <DatasetOptions datasets={datasets.data} />
         </select>
       </label>
       <label>{t('finetune.baseModel')}
         <select value={form.baseModel} onChange={set('baseModel')} name="baseModel">
           <option value="">{t('finetune.serving')}</option>
-          {models.data?.map((m) => <option key={m.version.id.name + m.version.id.version} value={m.version.id.name + '/' + m.version.id.version}>{m.version.id.name}/{m.version.id.version}</option>)}
+          <ModelOptions keys={models} />
         </select>
       </label>
       <fieldset>

@@ -4,8 +4,9 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, enc } from '../api';
 import { ErrorBox, Loading, Section, useLoad } from '../components/Common';
+import { DatasetOptions, ModelOptions, useDatasets } from '../components/Pickers';
 import { fmt } from '../format';
-import { modelKey, type AliasDetails, type AliasEvent, type DatasetSummary, type ModelDetails, type Verdict } from '../types';
+import { modelKey, type AliasDetails, type AliasEvent, type ModelDetails, type Verdict } from '../types';
 
 export function VerdictTable({ verdict }: { verdict: Verdict }) {
   const { t, i18n } = useTranslation();
@@ -33,7 +34,7 @@ export function VerdictTable({ verdict }: { verdict: Verdict }) {
 
 function Promotion({ models, onMoved }: { models: ModelDetails[]; onMoved: () => void }) {
   const { t } = useTranslation();
-  const datasets = useLoad(() => api.get<DatasetSummary[]>('/api/v1/datasets'), []);
+  const datasets = useDatasets();
   const [model, setModel] = useState('');
   const [dataset, setDataset] = useState('');
   const [split, setSplit] = useState('test');
@@ -71,13 +72,13 @@ function Promotion({ models, onMoved }: { models: ModelDetails[]; onMoved: () =>
       <label>{t('models.candidate')}
         <select value={model} onChange={(e) => setModel(e.target.value)} required name="candidate">
           <option value="">{t('common.choose')}</option>
-          {models.map((m) => <option key={modelKey(m.version.id)} value={modelKey(m.version.id)}>{modelKey(m.version.id)}</option>)}
+          <ModelOptions keys={models.map((m) => modelKey(m.version.id))} />
         </select>
       </label>
       <label>{t('finetune.dataset')}
         <select value={dataset} onChange={(e) => setDataset(e.target.value)} required name="dataset">
           <option value="">{t('common.choose')}</option>
-          {datasets.data?.map((d) => <option key={d.id} value={d.name}>{d.name}</option>)}
+          <DatasetOptions datasets={datasets.data} />
         </select>
       </label>
       <label>{t('evaluations.split')}

@@ -7,7 +7,7 @@ import { Chart } from '../components/Chart';
 import { ErrorBox, Loading, ProgressBar, Section } from '../components/Common';
 import { fmt } from '../format';
 import { watch } from '../sse';
-import type { Point, Run, RunEvent } from '../types';
+import { ended as finished, type Point, type Run, type RunEvent } from '../types';
 
 interface Step { step: number; stage: string; loss: number | null; lr: number | null }
 
@@ -34,7 +34,7 @@ export function RunPage({ id }: { id: string }) {
         const p = e.point;
         setPoints((ps) => [...ps, p]);
       }
-    }, (e) => e.type === 'snapshot' && !!e.run && ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(e.run.state), setConnected);
+    }, (e) => e.type === 'snapshot' && !!e.run && finished(e.run.state), setConnected);
     return () => w.close();
   }, [id]);
 
@@ -50,7 +50,7 @@ export function RunPage({ id }: { id: string }) {
   }), [steps, t]);
 
   if (!run) return error ? <ErrorBox error={error} /> : <Loading />;
-  const ended = ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(run.state);
+  const ended = finished(run.state);
   const kpiNames = [...new Set(points.flatMap((p) => Object.keys(p.kpis ?? {})))];
   const cancel = async () => {
     try {

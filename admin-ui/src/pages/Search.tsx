@@ -4,8 +4,9 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api';
 import { ErrorBox, Loading, Section, useLoad } from '../components/Common';
+import { DatasetOptions, ModelOptions, useDatasets, useModelKeys } from '../components/Pickers';
 import { fmt } from '../format';
-import type { DatasetDetails, DatasetSummary, ModelDetails, SideBySide } from '../types';
+import type { DatasetDetails, SideBySide } from '../types';
 
 function readBase64(file: File): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -18,8 +19,8 @@ function readBase64(file: File): Promise<string> {
 
 export function Search() {
   const { t } = useTranslation();
-  const datasets = useLoad(() => api.get<DatasetSummary[]>('/api/v1/datasets'), []);
-  const models = useLoad(() => api.get<ModelDetails[]>('/api/v1/models'), []);
+  const datasets = useDatasets();
+  const keys = useModelKeys();
   const [dataset, setDataset] = useState('');
   const classes = useLoad(() => (dataset ? api.get<DatasetDetails>('/api/v1/datasets/' + encodeURIComponent(dataset) + '?limit=1') : Promise.resolve(null)), [dataset]);
   const [left, setLeft] = useState('');
@@ -31,7 +32,6 @@ export function Search() {
   const [result, setResult] = useState<SideBySide | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const keys = models.data?.map((m) => m.version.id.name + '/' + m.version.id.version) ?? [];
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -56,17 +56,17 @@ export function Search() {
           <label>{t('finetune.dataset')}
             <select value={dataset} onChange={(e) => setDataset(e.target.value)} required name="dataset">
               <option value="">{t('common.choose')}</option>
-              {datasets.data?.map((d) => <option key={d.id} value={d.name}>{d.name}</option>)}
+              <DatasetOptions datasets={datasets.data} />
             </select>
           </label>
           <label>{t('search.left')}
             <select value={left} onChange={(e) => setLeft(e.target.value)} required name="left">
-              <option value="">{t('common.choose')}</option>{keys.map((m) => <option key={m} value={m}>{m}</option>)}
+              <option value="">{t('common.choose')}</option><ModelOptions keys={keys} />
             </select>
           </label>
           <label>{t('search.right')}
             <select value={right} onChange={(e) => setRight(e.target.value)} required name="right">
-              <option value="">{t('common.choose')}</option>{keys.map((m) => <option key={m} value={m}>{m}</option>)}
+              <option value="">{t('common.choose')}</option><ModelOptions keys={keys} />
             </select>
           </label>
           <label>{t('search.text')}<input value={text} onChange={(e) => setText(e.target.value)} name="text" disabled={!!file} /></label>

@@ -4,11 +4,8 @@ import dev.kagami.testing.Fixtures;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * The server as a console user meets it, on the tiny fixture model: the admin console built by Quinoa (with
@@ -36,16 +33,7 @@ public class ConsoleProfile implements QuarkusTestProfile {
     }
     prepared = true;
     try {
-      for (Path p : new Path[] {REPOSITORY, RUNS}) {
-        if (Files.exists(p)) {
-          try (Stream<Path> all = Files.walk(p)) {
-            for (Path f : all.sorted(Comparator.reverseOrder()).toList()) {
-              Files.delete(f);
-            }
-          }
-        }
-      }
-      Fixtures.copyTree(Fixtures.TINY_CLIP, REPOSITORY.resolve("tiny-clip/1"));
+      Fixtures.freshRepository(REPOSITORY, RUNS);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -3,11 +3,8 @@ package dev.kagami.testing;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * A server whose model repository is a fresh copy of the tiny package (fine-tuning runs write new
@@ -36,16 +33,7 @@ public class FineTuneProfile implements QuarkusTestProfile {
     }
     prepared = true;
     try {
-      for (Path p : new Path[] {REPOSITORY, RUNS}) {
-        if (Files.exists(p)) {
-          try (Stream<Path> all = Files.walk(p)) {
-            for (Path f : all.sorted(Comparator.reverseOrder()).toList()) {
-              Files.delete(f);
-            }
-          }
-        }
-      }
-      Fixtures.copyTree(Fixtures.TINY_CLIP, REPOSITORY.resolve("tiny-clip/1"));
+      Fixtures.freshRepository(REPOSITORY, RUNS);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

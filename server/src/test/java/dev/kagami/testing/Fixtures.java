@@ -83,6 +83,25 @@ public final class Fixtures {
     }
   }
 
+  /**
+   * Empties {@code folders} and copies the tiny package into {@code repository}/tiny-clip/1: a model repository
+   * of a test server's own, which fine-tuning runs may write new versions into (the committed one stays as it is).
+   */
+  public static void freshRepository(Path repository, Path... folders) throws IOException {
+    List<Path> all = new ArrayList<>(List.of(folders));
+    all.add(0, repository);
+    for (Path p : all) {
+      if (Files.exists(p)) {
+        try (java.util.stream.Stream<Path> walk = Files.walk(p)) {
+          for (Path f : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            Files.delete(f);
+          }
+        }
+      }
+    }
+    copyTree(TINY_CLIP, repository.resolve("tiny-clip/1"));
+  }
+
   /** Builds the OpenCLIP/Immich export layout of the tiny package in {@code dir}. */
   public static void writeOpenClipLayout(Path dir) throws IOException {
     copyTree(GOLDEN.resolve("openclip-layout"), dir);

@@ -153,11 +153,7 @@ public class SearchResource {
       return new IndexCommands.Query.Text(b.text());
     }
     if (b.image() != null) {
-      try {
-        return new IndexCommands.Query.Image(Base64.getDecoder().decode(b.image()));
-      } catch (IllegalArgumentException e) {
-        throw new InvalidInput("image is not valid base64: " + e.getMessage());
-      }
+      return new IndexCommands.Query.Image(image(b.image()));
     }
     return b.id() != null ? new IndexCommands.Query.ById(b.id()) : new IndexCommands.Query.Vector(b.vector());
   }
@@ -204,5 +200,14 @@ public class SearchResource {
       return "image/webp";
     }
     return b.length > 1 && b[0] == 'B' && b[1] == 'M' ? "image/bmp" : MediaType.APPLICATION_OCTET_STREAM;
+  }
+
+  /** A query image sent as base64 in a JSON body. */
+  static byte[] image(String base64) {
+    try {
+      return Base64.getDecoder().decode(base64);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidInput("image is not valid base64: " + e.getMessage());
+    }
   }
 }

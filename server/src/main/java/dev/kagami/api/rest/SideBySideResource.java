@@ -10,7 +10,6 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.UriBuilder;
-import java.util.Base64;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -46,14 +45,7 @@ public class SideBySideResource {
     if (b == null) {
       throw new InvalidInput("the body must be a JSON object: dataset, models, and text, image or itemId");
     }
-    byte[] image = null;
-    if (b.image() != null) {
-      try {
-        image = Base64.getDecoder().decode(b.image());
-      } catch (IllegalArgumentException e) {
-        throw new InvalidInput("image must be base64: " + e.getMessage());
-      }
-    }
+    byte[] image = b.image() == null ? null : SearchResource.image(b.image());
     List<ModelId> models = b.models() == null ? null : b.models().stream().map(ModelId::parse).toList();
     SideBySideSearch.Result r = search.search(new SideBySideSearch.Query(b.dataset(), b.split(), models, b.text(), image,
         b.itemId(), b.queryClass(), b.k()));
