@@ -60,7 +60,9 @@ class LuceneCrashTest {
         });
         reader.start();
         Thread.sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(killAt - System.nanoTime())));
-        p.destroyForcibly(); // SIGKILL
+        // SIGKILL through the process handle: Process.destroyForcibly() also closes our end of the child's
+        // stdout, so ACK lines still in the pipe were lost and written batches looked unacknowledged
+        p.toHandle().destroyForcibly();
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
         reader.join(10_000);
       }
