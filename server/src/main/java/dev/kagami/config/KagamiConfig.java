@@ -77,6 +77,13 @@ public interface KagamiConfig {
     /** Resume the runs that were queued or running when the server stopped. */
     @WithDefault("true")
     boolean resumeOnStart();
+
+    /**
+     * At shutdown, how long the running run may take to reach its next step and write its checkpoint
+     * (it then stays RUNNING and resumes there at the next start); keep it within the grace period.
+     */
+    @WithDefault("20s")
+    java.time.Duration suspendTimeout();
   }
 
   /** The embedded vector index and the kept images. */

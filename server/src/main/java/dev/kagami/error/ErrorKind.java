@@ -55,7 +55,7 @@ public enum ErrorKind {
     } else if (e instanceof KagamiException.DeadlineExceeded) {
       return DEADLINE_EXCEEDED;
     } else if (e instanceof KagamiException.ModelUnavailable || e instanceof KagamiException.BackendUnavailable
-        || e instanceof KagamiException.ShuttingDown) {
+        || e instanceof KagamiException.ShuttingDown || e instanceof KagamiException.Suspended) {
       return UNAVAILABLE;
     }
     return INTERNAL;

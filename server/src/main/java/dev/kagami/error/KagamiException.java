@@ -62,6 +62,16 @@ public abstract class KagamiException extends RuntimeException {
     }
   }
 
+  /**
+   * Long work (a fine-tuning run) stopped because the process is stopping; it wrote a checkpoint and
+   * resumes there at the next start, here or on another process. gRPC UNAVAILABLE, HTTP 503.
+   */
+  public static final class Suspended extends KagamiException {
+    public Suspended(String message) {
+      super(message);
+    }
+  }
+
   /** No model is ready to serve. gRPC UNAVAILABLE, HTTP 503. */
   public static final class ModelUnavailable extends KagamiException {
     public ModelUnavailable(String message) {

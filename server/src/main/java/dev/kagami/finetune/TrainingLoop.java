@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import dev.kagami.error.KagamiException.Cancelled;
+import dev.kagami.error.KagamiException.Suspended;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -73,6 +74,12 @@ final class TrainingLoop {
     while (go && step < total) {
       if (session.cancelled()) {
         throw new Cancelled(plan.what() + " cancelled at step " + step + " of " + total);
+      }
+      if (session.suspended()) {
+        if (session.checkpointDir() != null && step > 0) {
+          checkpointer.write(step);
+        }
+        throw new Suspended(plan.what() + " suspended at step " + step + " of " + total + "; it resumes there at the next start");
       }
       int epoch = step / perEpoch;
       if (epoch != orderEpoch) {

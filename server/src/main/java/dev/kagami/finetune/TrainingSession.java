@@ -17,6 +17,14 @@ public interface TrainingSession {
   /** True when the run should stop now; the loop then throws {@code Cancelled}. */
   boolean cancelled();
 
+  /**
+   * True when the process is stopping: the loop writes a checkpoint at the current step (when it keeps
+   * checkpoints) and throws {@code Suspended}, so the run resumes at that step at the next start.
+   */
+  default boolean suspended() {
+    return false;
+  }
+
   /** Steps between validations; 0 for none. */
   default int validateEvery() {
     return 0;

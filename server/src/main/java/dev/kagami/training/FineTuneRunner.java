@@ -77,6 +77,7 @@ public final class FineTuneRunner {
   private final Path repository;
 
   private final dev.kagami.concurrent.Parallel parallel;
+  private BooleanSupplier suspended = () -> false;
 
   /** A runner whose loops run on the calling thread (tests). */
   public FineTuneRunner(ImageDecoder decoder, Path repository) {
@@ -88,6 +89,16 @@ public final class FineTuneRunner {
     this.parallel = parallel;
     this.decoder = decoder;
     this.repository = repository;
+  }
+
+  /**
+   * This runner with {@code suspended}: when it turns true (the process is stopping) the stage in progress
+   * writes a checkpoint at its current step and the run throws {@code Suspended}; it resumes there.
+   */
+  public FineTuneRunner suspendingWhen(BooleanSupplier suspended) {
+    FineTuneRunner r = new FineTuneRunner(decoder, repository, parallel);
+    r.suspended = suspended;
+    return r;
   }
 
   public Result run(RunSpec spec, ModelPackage base, Dataset dataset, Map<String, Split> splits, Path runDir, Listener listener,
@@ -139,7 +150,7 @@ public final class FineTuneRunner {
               0, 1.0, spec.seed(), spec.method().usesCaptions() ? 0.25 : 0);
           int perEpoch = train.size() / spec.batchSize();
           listener.stage(IMAGE, perEpoch * spec.epochs());
-          StageSession session = new StageSession(IMAGE, imageDir, spec, perEpoch, listener, cancelled, "i2i_map", visual::save,
+          StageSession session = new StageSession(IMAGE, imageDir, spec, perEpoch, listener, cancelled, suspended, "i2i_map", visual::save,
               () -> {
                 Embeddings e = Embeddings.of(List.of(tuner.embed(valImages, 64)));
                 ImageRetrieval.Result r = ImageRetrieval.evaluate(parallel, e, valLabels, dataset.classes().size());
@@ -180,7 +191,7 @@ public final class FineTuneRunner {
             }
             int perEpoch = train.size() / spec.batchSize();
             listener.stage(REALIGN, perEpoch * spec.realignEpochs());
-            StageSession session = new StageSession(REALIGN, realignDir, spec, perEpoch, listener, cancelled, "zero_shot",
+            StageSession session = new StageSession(REALIGN, realignDir, spec, perEpoch, listener, cancelled, suspended, "zero_shot",
                 textual::save, () -> {
                   Embeddings protos = Embeddings.of(List.of(realigner.embed(prompts)));
                   double acc = Classification.zeroShot(parallel, Embeddings.of(List.of(valEmb)), valLabels, protos).accuracy();

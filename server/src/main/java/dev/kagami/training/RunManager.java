@@ -74,7 +74,7 @@ public class RunManager {
   private final ObjectMapper json = new ObjectMapper();
   private final ThreadPoolExecutor pool;
   private final Map<String, Active> active = new ConcurrentHashMap<>();
-  private volatile boolean shuttingDown;
+  private volatile boolean suspending;
 
   private final dev.kagami.concurrent.Parallel parallel;
 
@@ -232,6 +232,10 @@ public class RunManager {
   }
 
   private void execute(Active a) {
+    if (suspending) {
+      active.remove(a.id); // stays QUEUED in the database: the next start runs it
+      return;
+    }
     if (a.cancelled) {
       active.remove(a.id);
       finish(a, JobState.CANCELLED, "cancelled before it started", null);
@@ -245,8 +249,9 @@ public class RunManager {
       ModelPackage base = basePackage(spec);
       a.update(r -> with(r, JobState.RUNNING, r.stage(), r.step(), r.totalSteps()), true);
       Path runDir = config.finetune().runs().resolve(a.id);
-      FineTuneRunner runner = new FineTuneRunner(decoder, config.model().repository().toAbsolutePath(), parallel);
-      FineTuneRunner.Result res = runner.run(spec, base, d.dataset(), d.splits(), runDir, new Listener(a), () -> a.cancelled || shuttingDown,
+      FineTuneRunner runner = new FineTuneRunner(decoder, config.model().repository().toAbsolutePath(), parallel)
+          .suspendingWhen(() -> suspending);
+      FineTuneRunner.Result res = runner.run(spec, base, d.dataset(), d.splits(), runDir, new Listener(a), () -> a.cancelled,
           Optional.of((name, version) -> {
             // a runtime scoped to the evaluation: loaded for it and closed after it, unless it serves
             try (ModelRegistry.Lease lease = models.lease(name, version)) {
@@ -258,6 +263,9 @@ public class RunManager {
           spec.method().name(), spec.dataset(), res.parity()));
     } catch (Cancelled e) {
       finish(a, JobState.CANCELLED, e.getMessage(), null);
+    } catch (dev.kagami.error.KagamiException.Suspended e) {
+      // RUNNING in the database with a checkpoint at its step: the next start (here or elsewhere) resumes it
+      LOG.infof("fine-tuning run %s: %s", a.id, e.getMessage());
     } catch (KagamiException e) {
       finish(a, JobState.FAILED, e.getMessage(), null);
     } catch (RuntimeException | JsonProcessingException | Error e) {
@@ -366,10 +374,36 @@ public class RunManager {
     }
   }
 
+  /**
+   * Stops without losing work: queued runs stay QUEUED in the database; the running one writes a checkpoint
+   * at its next step and stays RUNNING (both resume at the next start). The training thread is not
+   * interrupted (an interrupt could break a checkpoint being written) unless it overruns
+   * {@code kagami.finetune.suspend-timeout}.
+   */
+  /** True once a shutdown has begun suspending the runs. */
+  boolean suspending() {
+    return suspending;
+  }
+
   @PreDestroy
   void close() {
-    // Stop the training thread; the runs stay RUNNING/QUEUED in the database and resume at the next start.
-    shuttingDown = true;
-    pool.shutdownNow();
+    suspending = true;
+    List<Runnable> waiting = new java.util.ArrayList<>();
+    pool.getQueue().drainTo(waiting);
+    pool.shutdown();
+    long t0 = System.nanoTime();
+    try {
+      if (!pool.awaitTermination(config.finetune().suspendTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        LOG.warnf("fine-tuning did not reach a checkpoint within %s; stopping it (it resumes from its last checkpoint)",
+            config.finetune().suspendTimeout());
+        pool.shutdownNow();
+      } else if (!active.isEmpty() || !waiting.isEmpty()) {
+        LOG.infof("fine-tuning suspended in %d ms (%d queued runs kept queued)", (System.nanoTime() - t0) / 1_000_000,
+            waiting.size());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      pool.shutdownNow();
+    }
   }
 }

@@ -21,6 +21,7 @@ final class StageSession implements TrainingSession {
   private final int patience;
   private final FineTuneRunner.Listener listener;
   private final BooleanSupplier cancelled;
+  private final BooleanSupplier suspended;
   private final String primary;
   private final Saver saver;
   private final java.util.function.Supplier<Map<String, Double>> validator;
@@ -29,14 +30,15 @@ final class StageSession implements TrainingSession {
   int bestStep = -1;
   int sinceBest;
 
-  StageSession(String stage, Path dir, RunSpec spec, int perEpoch, FineTuneRunner.Listener listener, BooleanSupplier cancelled, String primary,
-      Saver saver, java.util.function.Supplier<Map<String, Double>> validator) {
+  StageSession(String stage, Path dir, RunSpec spec, int perEpoch, FineTuneRunner.Listener listener, BooleanSupplier cancelled,
+      BooleanSupplier suspended, String primary, Saver saver, java.util.function.Supplier<Map<String, Double>> validator) {
     this.stage = stage;
     this.dir = dir;
     this.every = spec.validateEvery() > 0 ? spec.validateEvery() : perEpoch;
     this.patience = spec.patience();
     this.listener = listener;
     this.cancelled = cancelled;
+    this.suspended = suspended;
     this.primary = primary;
     this.saver = saver;
     this.validator = validator;
@@ -51,6 +53,11 @@ final class StageSession implements TrainingSession {
   @Override
   public boolean cancelled() {
     return cancelled.getAsBoolean();
+  }
+
+  @Override
+  public boolean suspended() {
+    return suspended.getAsBoolean();
   }
 
   @Override

@@ -182,7 +182,7 @@ class FineTuneRunnerTest {
     Recorder rec = new Recorder("", -1);
     RunSpec spec = new RunSpec("tiny-clip", "1", "patterns", RunSpec.Method.GPR_FT, RunSpec.Trainable.PROJECTION, 0, 1, 16, 1e-3,
         1, 1e-3, 1, 2, 2, RunSpec.CaptionSource.DATASET, 20, 0.27, 0, "2");
-    StageSession s = new StageSession("image", dir, spec, 3, rec, () -> false, "m",
+    StageSession s = new StageSession("image", dir, spec, 3, rec, () -> false, () -> false, "m",
         f -> Files.writeString(f, "weights"), () -> Map.of("m", values[next[0]++]));
     assertThat(s.validateEvery()).isEqualTo(2);
     assertThat(s.validate(0)).isTrue();
@@ -194,7 +194,7 @@ class FineTuneRunnerTest {
     assertThat(dir.resolve("best-0.pt")).exists();
     assertThat(dir.resolve("best-2.pt")).exists();
     assertThat(dir.resolve("best-4.pt")).doesNotExist();
-    StageSession resumed = new StageSession("image", dir, spec, 3, rec, () -> false, "m",
+    StageSession resumed = new StageSession("image", dir, spec, 3, rec, () -> false, () -> false, "m",
         f -> Files.writeString(f, "weights"), () -> Map.of("m", 0.05));
     resumed.restore(saved);
     assertThat(resumed.bestStep).isEqualTo(2);
