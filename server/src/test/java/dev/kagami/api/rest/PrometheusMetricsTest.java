@@ -50,5 +50,44 @@ class PrometheusMetricsTest {
     assertThat(value(metrics, "kagami_executor_threads{pool=\"compute\"}")).isGreaterThanOrEqualTo(0);
     assertThat(value(metrics, "kagami_executor_completed_total{pool=\"preprocess-text\"}")).isGreaterThanOrEqualTo(3);
     assertThat(metrics).contains("kagami_executor_queued{pool=\"preprocess-image\"}").contains("kagami_executor_completed_total{pool=");
+    assertThat(metrics).as("latency histograms for percentiles across replicas")
+        .contains("grpc_server_processing_duration_seconds_bucket{").contains("http_server_requests_seconds_bucket{");
+  }
+
+  /** Every series the Grafana dashboard (k8s/overlays/scale/grafana-dashboard.json) queries is exported. */
+  @Test
+  void every_series_the_dashboard_queries_is_exported() throws Exception {
+    ManagedChannel ch = ManagedChannelBuilder.forAddress("localhost", GrpcTesting.port()).usePlaintext().build();
+    try {
+      EmbeddingServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS)
+          .embed(EmbedRequest.newBuilder().addInputs(EmbedInput.newBuilder().setText("dashboard")).build());
+    } finally {
+      ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    assertThat(Http.get("/api/v1/models").statusCode()).isEqualTo(200);
+    String metrics = Http.get("/q/metrics").body();
+    var dashboard = new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(java.nio.file.Path.of("../k8s/overlays/scale/grafana-dashboard.json").toFile());
+    java.util.Set<String> queried = new java.util.TreeSet<>();
+    java.util.Set<String> promql = java.util.Set.of("sum", "rate", "max", "avg", "histogram_quantile", "irate", "increase",
+        "min", "count");
+    Pattern name = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
+    for (var panel : dashboard.get("panels")) {
+      for (var target : panel.get("targets")) {
+        // drop label matchers, label lists and range selectors; what is left are functions and metric names
+        String expr = target.get("expr").asText().replaceAll("\\{[^}]*}", " ").replaceAll("\\b(by|without) *\\([^)]*\\)", " ")
+            .replaceAll("\\[[^]]*]", " ");
+        Matcher m = name.matcher(expr);
+        while (m.find()) {
+          if (!promql.contains(m.group())) {
+            queried.add(m.group());
+          }
+        }
+      }
+    }
+    assertThat(queried).hasSizeGreaterThanOrEqualTo(10);
+    for (String series : queried) {
+      assertThat(metrics).as("the dashboard queries " + series).containsPattern("(?m)^" + Pattern.quote(series) + "[{ ]");
+    }
   }
 }
