@@ -84,6 +84,20 @@ public interface KagamiConfig {
      */
     @WithDefault("20s")
     java.time.Duration suspendTimeout();
+
+    /**
+     * Whether this process trains. True for a single server and for the trainer; false for serving replicas
+     * that share their database with a trainer: they record runs as QUEUED, the trainer claims them.
+     */
+    @WithDefault("true")
+    boolean executeRuns();
+
+    /**
+     * How often a training process looks for runs queued by other processes and for cancellations asked of
+     * them, and a serving-only process re-reads a run it is asked to watch; 0 turns the trainer's polling off.
+     */
+    @WithDefault("5s")
+    java.time.Duration pollInterval();
   }
 
   /** The embedded vector index and the kept images. */

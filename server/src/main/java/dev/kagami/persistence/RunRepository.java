@@ -117,6 +117,54 @@ public final class RunRepository {
     return query("", null, limit, false);
   }
 
+  /** Takes a QUEUED run for this process (QUEUED -> RUNNING); false when another process took or ended it. */
+  public boolean claim(String id) {
+    return conditional("UPDATE finetune_runs SET state = 'RUNNING', updated_at = ? WHERE id = ? AND state = 'QUEUED'", id, null);
+  }
+
+  /** Ends a run nobody has taken yet (QUEUED -> CANCELLED); false when it was taken or had ended. */
+  public boolean cancelQueued(String id, String why) {
+    return conditional("UPDATE finetune_runs SET state = 'CANCELLED', updated_at = ?, error = ? WHERE id = ? AND state = 'QUEUED'",
+        id, why);
+  }
+
+  /** Asks the process training {@code id} to cancel it (it reads {@link #cancelRequested} as it polls). */
+  public void requestCancel(String id) {
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
+        "UPDATE finetune_runs SET cancel_requested = TRUE WHERE id = ?")) {
+      ps.setString(1, id);
+      ps.executeUpdate();
+    } catch (SQLException e) {
+      throw Sql.failure("request the cancellation of run " + id, e);
+    }
+  }
+
+  public boolean cancelRequested(String id) {
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
+        "SELECT cancel_requested FROM finetune_runs WHERE id = ?")) {
+      ps.setString(1, id);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() && rs.getBoolean(1);
+      }
+    } catch (SQLException e) {
+      throw Sql.failure("read run " + id, e);
+    }
+  }
+
+  private boolean conditional(String sql, String id, String text) {
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+      int i = 1;
+      ps.setTimestamp(i++, Timestamp.from(Instant.now()));
+      if (text != null) {
+        ps.setString(i++, text);
+      }
+      ps.setString(i, id);
+      return ps.executeUpdate() == 1;
+    } catch (SQLException e) {
+      throw Sql.failure("update run " + id, e);
+    }
+  }
+
   /** Runs that were queued or running when the process stopped: the ones to resume. */
   public List<StoredRun> unfinished() {
     return query("WHERE state IN ('QUEUED', 'RUNNING')", null, 10_000, false);

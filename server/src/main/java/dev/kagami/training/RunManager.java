@@ -75,6 +75,8 @@ public class RunManager {
   private final ThreadPoolExecutor pool;
   private final Map<String, Active> active = new ConcurrentHashMap<>();
   private volatile boolean suspending;
+  private final boolean trains;
+  private final java.util.concurrent.ScheduledExecutorService scheduler;
 
   private final dev.kagami.concurrent.Parallel parallel;
 
@@ -90,9 +92,19 @@ public class RunManager {
     this.config = config;
     this.decoder = decoder;
     this.pool = pools.bounded("finetune", 1, config.finetune().queuedRuns());
+    this.trains = config.finetune().executeRuns();
+    this.scheduler = pools.scheduled("finetune-poll");
   }
 
   void onStart(@Observes @Priority(200) StartupEvent ev) {
+    if (!trains) {
+      LOG.info("fine-tuning: this process records runs; a training process (kagami.finetune.execute-runs=true) runs them");
+      return;
+    }
+    long every = config.finetune().pollInterval().toMillis();
+    if (every > 0) {
+      scheduler.scheduleWithFixedDelay(this::pollQuietly, every, every, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
     if (!config.finetune().resumeOnStart()) {
       return;
     }
@@ -132,6 +144,9 @@ public class RunManager {
     StoredRun r = new StoredRun(id, now, now, JobState.QUEUED, toJson(spec), spec.seed(), spec.dataset(), base.id(), "queued", 0, 0, null,
         null, null, null, Map.of(), List.of());
     runs.create(r);
+    if (!trains) {
+      return r; // a training process claims it
+    }
     Active a = new Active(r);
     active.put(id, a);
     try {
@@ -202,8 +217,14 @@ public class RunManager {
   public StoredRun cancel(String id) {
     StoredRun r = get(id);
     Active a = active.get(id);
-    if (a == null || isEnded(r.state())) {
+    if (isEnded(r.state())) {
       throw new FailedPrecondition("run " + id + " has ended (" + r.state() + ")");
+    }
+    if (a == null) { // recorded here, or trained by another process
+      if (!runs.cancelQueued(id, "cancelled before it started")) {
+        runs.requestCancel(id); // the training process ends it at its next poll
+      }
+      return get(id);
     }
     a.cancelled = true;
     if (pool.remove(a.task)) { // not started yet
@@ -220,11 +241,52 @@ public class RunManager {
   public Runnable watch(String id, Consumer<Update> watcher) {
     StoredRun r = get(id);
     Active a = active.get(id);
+    if (a == null && !isEnded(r.state())) {
+      return StoredRunWatch.follow(runs, scheduler, Math.max(200, config.finetune().pollInterval().toMillis()), r, watcher);
+    }
     if (a == null) {
       watcher.accept(new Update.Snapshot(r));
       return () -> { };
     }
     return a.subscribe(watcher);
+  }
+
+  /**
+   * On a training process: passes on cancellations asked of other processes, and takes the runs they
+   * queued while this one has room. Called every {@code kagami.finetune.poll-interval}.
+   */
+  void poll() {
+    if (!trains || suspending) {
+      return;
+    }
+    for (Active a : active.values()) {
+      if (!a.cancelled && runs.cancelRequested(a.id)) {
+        cancel(a.id);
+      }
+    }
+    List<StoredRun> queued = new java.util.ArrayList<>(runs.unfinished());
+    java.util.Collections.reverse(queued); // oldest first
+    for (StoredRun r : queued) {
+      if (r.state() != JobState.QUEUED || active.containsKey(r.id()) || pool.getQueue().remainingCapacity() == 0) {
+        continue;
+      }
+      Active a = new Active(r);
+      active.put(r.id(), a);
+      try {
+        submit(a);
+        LOG.infof("fine-tuning run %s (queued by another process) taken", r.id());
+      } catch (RejectedExecutionException e) {
+        active.remove(r.id());
+      }
+    }
+  }
+
+  private void pollQuietly() {
+    try {
+      poll();
+    } catch (RuntimeException e) {
+      LOG.warnf("fine-tuning poll failed: %s", e.getMessage());
+    }
   }
 
   public static boolean isEnded(JobState state) {
@@ -242,6 +304,10 @@ public class RunManager {
       return;
     }
     a.task = null;
+    if (a.current.state() == JobState.QUEUED && !runs.claim(a.id)) {
+      active.remove(a.id); // another process took it, or it was cancelled meanwhile
+      return;
+    }
     try {
       RunSpec spec = json.readValue(a.current.config(), RunSpec.class);
       StoredDataset d = datasets.find(spec.dataset())
@@ -388,6 +454,7 @@ public class RunManager {
   @PreDestroy
   void close() {
     suspending = true;
+    scheduler.shutdownNow();
     List<Runnable> waiting = new java.util.ArrayList<>();
     pool.getQueue().drainTo(waiting);
     pool.shutdown();

@@ -23,7 +23,9 @@ public class FineTuneProfile implements QuarkusTestProfile {
     return Map.of("kagami.model.repository", REPOSITORY.toString(), "kagami.finetune.runs", RUNS.toString(),
         "quarkus.datasource.jdbc.url", "jdbc:h2:mem:kagami-ft;DB_CLOSE_DELAY=-1",
         // the model lifecycle tests follow alias moves made "by another replica" and wait for a lagging one
-        "kagami.registry.poll-interval", "200ms", "kagami.registry.replica-timeout", "2s");
+        "kagami.registry.poll-interval", "200ms", "kagami.registry.replica-timeout", "2s",
+        // the run tests call RunManager.poll themselves (several managers share one database there)
+        "kagami.finetune.poll-interval", "0");
   }
 
   /** Once per test JVM: the profile may be asked for its configuration again while its server runs. */
