@@ -4,11 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kagami.dataset.Dataset;
-import dev.kagami.dataset.DatasetItem;
-import dev.kagami.dataset.ImageSource;
-import dev.kagami.dataset.Splits;
-import dev.kagami.finetune.ImageTunerTest;
 import dev.kagami.model.ModelPackageReader;
 import dev.kagami.persistence.DatasetRepository;
 import dev.kagami.persistence.RunRepository;
@@ -16,20 +11,15 @@ import dev.kagami.persistence.StoredDataset;
 import dev.kagami.persistence.StoredRun;
 import dev.kagami.preprocess.ImageDecoder;
 import dev.kagami.preprocess.ImageLimits;
-import dev.kagami.preprocess.RgbImage;
 import dev.kagami.testing.FineTuneProfile;
-import dev.kagami.testing.Images;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -52,20 +42,7 @@ class RunManagerResumeTest {
 
   @Test
   void an_interrupted_run_resumes_from_its_checkpoint_at_start_up() throws Exception {
-    Path dir = Files.createTempDirectory("kagami-resume");
-    SplittableRandom r = new SplittableRandom(12);
-    List<DatasetItem> items = new ArrayList<>();
-    List<String> names = List.of("horizontal", "vertical", "diagonal", "checks");
-    for (int c = 0; c < names.size(); c++) {
-      for (int i = 0; i < 16; i++) {
-        RgbImage img = ImageTunerTest.pattern(c, r);
-        Path f = dir.resolve(names.get(c) + "-" + i + ".png");
-        Files.write(f, Images.png(img));
-        items.add(new DatasetItem(f.getFileName().toString(), names.get(c), List.of(), Map.of(), new ImageSource.File(f)));
-      }
-    }
-    StoredDataset d = datasets.save(Dataset.of("patterns-resume", "test", items, List.of()),
-        new Splits.Spec("stratified", 3, new Splits.Fractions(0.5, 0.25, 0.25)));
+    StoredDataset d = PatternDatasets.save(datasets, "patterns-resume", 12);
     RunSpec spec = new RunSpec("tiny-clip", "1", "patterns-resume", RunSpec.Method.GPR_FT, RunSpec.Trainable.PROJECTION, 0, 2,
         8, 1e-3, 1, 1e-3, 7, 2, 0, RunSpec.CaptionSource.LABEL_TEMPLATES, 20, 0.27, 0, "ft-resumed");
     String id = RunManager.newId();

@@ -5,31 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.kagami.concurrent.Parallel;
 import dev.kagami.concurrent.ThreadPools;
 import dev.kagami.config.KagamiConfig;
-import dev.kagami.dataset.Dataset;
-import dev.kagami.dataset.DatasetItem;
-import dev.kagami.dataset.ImageSource;
-import dev.kagami.dataset.Splits;
 import dev.kagami.embedding.ModelRegistry;
-import dev.kagami.finetune.ImageTunerTest;
 import dev.kagami.job.JobState;
 import dev.kagami.persistence.DatasetRepository;
 import dev.kagami.persistence.RunRepository;
 import dev.kagami.persistence.StoredRun;
 import dev.kagami.preprocess.ImageDecoder;
-import dev.kagami.preprocess.RgbImage;
 import dev.kagami.testing.FineTuneProfile;
-import dev.kagami.testing.Images;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 import java.lang.reflect.Proxy;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -65,20 +53,7 @@ class RunManagerRolesTest {
 
   @Test
   void a_serving_replica_records_runs_that_one_trainer_claims_trains_and_cancels() throws Exception {
-    Path dir = Files.createTempDirectory("kagami-roles");
-    SplittableRandom r = new SplittableRandom(33);
-    List<DatasetItem> items = new ArrayList<>();
-    List<String> names = List.of("horizontal", "vertical", "diagonal", "checks");
-    for (int c = 0; c < names.size(); c++) {
-      for (int i = 0; i < 16; i++) {
-        RgbImage img = ImageTunerTest.pattern(c, r);
-        Path f = dir.resolve(names.get(c) + "-" + i + ".png");
-        Files.write(f, Images.png(img));
-        items.add(new DatasetItem(f.getFileName().toString(), names.get(c), List.of(), Map.of(), new ImageSource.File(f)));
-      }
-    }
-    datasets.save(Dataset.of("patterns-roles", "test", items, List.of()),
-        new Splits.Spec("stratified", 3, new Splits.Fractions(0.5, 0.25, 0.25)));
+    PatternDatasets.save(datasets, "patterns-roles", 33);
     RunManager serving = manager(false);
     RunManager trainer = manager(true);
     RunManager secondTrainer = manager(true);

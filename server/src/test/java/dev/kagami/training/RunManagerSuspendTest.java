@@ -5,31 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.kagami.concurrent.Parallel;
 import dev.kagami.concurrent.ThreadPools;
 import dev.kagami.config.KagamiConfig;
-import dev.kagami.dataset.Dataset;
-import dev.kagami.dataset.DatasetItem;
-import dev.kagami.dataset.ImageSource;
-import dev.kagami.dataset.Splits;
 import dev.kagami.embedding.ModelRegistry;
-import dev.kagami.finetune.ImageTunerTest;
 import dev.kagami.job.JobState;
 import dev.kagami.persistence.DatasetRepository;
 import dev.kagami.persistence.RunRepository;
 import dev.kagami.persistence.StoredDataset;
 import dev.kagami.persistence.StoredRun;
 import dev.kagami.preprocess.ImageDecoder;
-import dev.kagami.preprocess.RgbImage;
 import dev.kagami.testing.FineTuneProfile;
-import dev.kagami.testing.Images;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -67,20 +55,7 @@ class RunManagerSuspendTest {
 
   @Test
   void a_stopping_process_checkpoints_the_running_run_and_keeps_the_queued_one() throws Exception {
-    Path dir = Files.createTempDirectory("kagami-suspend");
-    SplittableRandom r = new SplittableRandom(21);
-    List<DatasetItem> items = new ArrayList<>();
-    List<String> names = List.of("horizontal", "vertical", "diagonal", "checks");
-    for (int c = 0; c < names.size(); c++) {
-      for (int i = 0; i < 16; i++) {
-        RgbImage img = ImageTunerTest.pattern(c, r);
-        Path f = dir.resolve(names.get(c) + "-" + i + ".png");
-        Files.write(f, Images.png(img));
-        items.add(new DatasetItem(f.getFileName().toString(), names.get(c), List.of(), Map.of(), new ImageSource.File(f)));
-      }
-    }
-    StoredDataset d = datasets.save(Dataset.of("patterns-suspend", "test", items, List.of()),
-        new Splits.Spec("stratified", 3, new Splits.Fractions(0.5, 0.25, 0.25)));
+    StoredDataset d = PatternDatasets.save(datasets, "patterns-suspend", 21);
     // 4 steps per epoch, 3 epochs, a validation every 4 steps: a suspension at step 5 or 6 is between validations
     RunSpec first = new RunSpec("tiny-clip", "1", "patterns-suspend", RunSpec.Method.GPR_FT, RunSpec.Trainable.PROJECTION, 0, 3,
         8, 1e-3, 1, 1e-3, 5, 4, 0, RunSpec.CaptionSource.LABEL_TEMPLATES, 20, 0.27, 0, "ft-suspended");
