@@ -43,6 +43,9 @@ public class ServingMetrics {
           .tag("tower", tower).description("inputs waiting for the active model's encoder").register(registry);
       Gauge.builder("kagami.preprocess.queue.depth", embedder, e -> e.preprocessing(text)).tag("lane", tower)
           .description("inputs queued or being prepared in the lane").register(registry);
+      Gauge.builder("kagami.admission.calibration", embedder, e -> e.calibration(text)).tag("lane", tower)
+          .description("factor by which admission scales the lane's expected call time (p95 of real over expected)")
+          .register(registry);
       FunctionCounter.builder("kagami.encoder.batches", this, m -> m.active(r -> (text ? r.textBatcher() : r.imageBatcher()).batches()))
           .tag("tower", tower).description("batches the active model's encoder ran").register(registry);
       FunctionCounter.builder("kagami.encoder.items", this, m -> m.active(r -> (text ? r.textBatcher() : r.imageBatcher()).itemsRun()))

@@ -24,8 +24,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * expensive images.
  *
  * <p>Admission is by time as well as by count: a call is refused at once with {@link Overloaded} when the
- * wait expected ahead of it (decoding queue and encoder queue, at their recent speeds) is over its lane's
- * budget ({@code kagami.serving.image-queue-budget}, {@code text-queue-budget}) or past its deadline. An
+ * time expected for it (decoding queue and encoder queue ahead of it and its own work, at their recent
+ * speeds, calibrated against what admitted calls really took) is over its lane's budget
+ * ({@code kagami.serving.image-queue-budget}, {@code text-queue-budget}) or past its deadline. An
  * admitted call whose deadline passes or whose caller cancels stops between stages and between inputs.
  */
 @ApplicationScoped
@@ -47,6 +48,7 @@ public class Embedder {
     final AtomicInteger queuedInputs = new AtomicInteger();
     final CallStats stats = new CallStats();
     final ServiceTime serviceTime = new ServiceTime();
+    final WaitCalibration calibration = new WaitCalibration();
 
     Lane(ThreadPools pools, String name, int threads, int capacity, long budgetNanos) {
       this.name = name;
@@ -93,8 +95,9 @@ public class Embedder {
     ModelRuntime rt = registry.acquire(name, version); // held until the call ends
     int imageCount = (int) inputs.stream().filter(i -> i instanceof EmbedInput.Image).count();
     Lane lane = imageCount > 0 ? images : texts;
+    long expected;
     try {
-      admit(rt, lane, inputs.size(), imageCount, budget);
+      expected = admit(rt, lane, inputs.size(), imageCount, budget);
     } catch (RuntimeException e) {
       rt.release();
       lane.stats.refused();
@@ -105,7 +108,11 @@ public class Embedder {
     CompletableFuture<EmbedResult> result = new CompletableFuture<>();
     result.whenComplete((r, e) -> {
       rt.release(); // the runtime may close (after a swap) once its last call ends
-      lane.stats.ended(System.nanoTime() - started, e == null);
+      long took = System.nanoTime() - started;
+      lane.stats.ended(took, e == null);
+      if (e == null) {
+        lane.calibration.add(expected, took);
+      }
     });
     lane.queuedInputs.addAndGet(inputs.size());
     try {
@@ -160,11 +167,13 @@ public class Embedder {
   }
 
   /**
-   * Refuses the call at once when the wait expected ahead of it (inputs queued and running in its lane and
-   * in the encoders it needs) is over the lane's budget, or when that wait plus its own work would end past
-   * its deadline. A large call on an idle server is admitted however long its own work takes.
+   * Refuses the call at once when the time expected for it (the inputs queued and running ahead of it in
+   * its lane and in the encoders it needs, plus its own work, at their recent speeds, scaled by the lane's
+   * {@link WaitCalibration}) is over the lane's budget, or would end past its deadline; returns that
+   * expected time. Of its own work, at most half the budget counts, so a call too large to fit in the
+   * budget is still admitted when no more than half of it is queued ahead (on an idle server, always).
    */
-  private void admit(ModelRuntime rt, Lane lane, int inputs, int imageCount, CallBudget budget) {
+  private long admit(ModelRuntime rt, Lane lane, int inputs, int imageCount, CallBudget budget) {
     long ahead = lane.expectedWaitNanos(0);
     long total = lane.expectedWaitNanos(inputs);
     if (imageCount > 0) {
@@ -175,10 +184,13 @@ public class Embedder {
       ahead += rt.textBatcher().expectedWaitNanos(0);
       total += rt.textBatcher().expectedWaitNanos(inputs - imageCount);
     }
-    if (ahead > lane.budgetNanos) {
+    ahead = lane.calibration.calibrate(ahead);
+    total = lane.calibration.calibrate(total);
+    long counted = ahead + Math.min(total - ahead, lane.budgetNanos / 2);
+    if (counted > lane.budgetNanos) {
       shed.incrementAndGet();
-      throw new Overloaded("the " + lane.name + " queue is expected to take about " + TimeUnit.NANOSECONDS.toMillis(ahead)
-          + " ms before this call, longer than the queue budget (" + TimeUnit.NANOSECONDS.toMillis(lane.budgetNanos)
+      throw new Overloaded("the " + lane.name + " queue is expected to take about " + TimeUnit.NANOSECONDS.toMillis(counted)
+          + " ms for this call, longer than the queue budget (" + TimeUnit.NANOSECONDS.toMillis(lane.budgetNanos)
           + " ms); retry with backoff");
     }
     if (total > budget.remainingNanos()) {
@@ -187,6 +199,7 @@ public class Embedder {
           + " ms for this call, longer than its deadline allows (" + TimeUnit.NANOSECONDS.toMillis(budget.remainingNanos())
           + " ms); retry with backoff");
     }
+    return total;
   }
 
   private void prepareAndSubmit(ModelRuntime rt, Lane lane, List<EmbedInput> inputs, CallBudget budget,
@@ -247,6 +260,11 @@ public class Embedder {
   /** Calls refused by admission control (queue budget, deadline, full queue) since start. */
   public long shedCalls() {
     return shed.get();
+  }
+
+  /** The factor by which the text lane's ({@code text = true}) or the image lane's expected times are scaled. */
+  public double calibration(boolean text) {
+    return (text ? texts : images).calibration.factor();
   }
 
   /** Recent calls of the text lane ({@code text = true}) or the image lane. */

@@ -36,14 +36,28 @@ final class BenchServer implements AutoCloseable {
 
   /** Starts the jar of {@code repo} on the data in {@code data} and waits until health says SERVING. */
   static BenchServer start(Path repo, Path data, List<String> opts) throws Exception {
+    return start(repo, data, opts, 0);
+  }
+
+  /**
+   * As {@link #start(Path, Path, List)}, the server at a lower scheduling priority ({@code nice -n
+   * niceness}): a load generator on the same cores then sends on time, as clients on their own machines
+   * would, instead of waiting for cores the server it measures has taken.
+   */
+  static BenchServer start(Path repo, Path data, List<String> opts, int niceness) throws Exception {
     Path jar = repo.resolve("server/target/quarkus-app/quarkus-run.jar");
     if (!Files.exists(jar)) {
       throw new IllegalStateException(jar + " is not built (run ./mvnw -DskipTests install)");
     }
     Files.createDirectories(data.resolve("tmp"));
     int port = freePort();
-    List<String> cmd = new ArrayList<>(List.of("java", "-Dai.djl.offline=true", "-Dai.djl.default_engine=OnnxRuntime",
+    List<String> cmd = new ArrayList<>();
+    if (niceness > 0) {
+      cmd.addAll(List.of("nice", "-n", Integer.toString(niceness)));
+    }
+    cmd.addAll(List.of("java", "-Dai.djl.offline=true", "-Dai.djl.default_engine=OnnxRuntime",
         "-DOPT_OUT_TRACKING=true", "-Djava.io.tmpdir=" + data.resolve("tmp"), "-Djava.awt.headless=true", "-Xmx2g",
+        "-XX:G1HeapRegionSize=8m",
         "-Dquarkus.grpc.server.port=" + port, "-Dquarkus.grpc.server.host=127.0.0.1", "-Dquarkus.http.port=0",
         "-Dkagami.model.repository=" + repo.resolve("models"), "-Dkagami.index.root=" + data.resolve("index"),
         "-Dkagami.index.images=" + data.resolve("images"), "-Dkagami.evaluation.embedding-cache=" + data.resolve("cache"),

@@ -117,6 +117,9 @@ final class CrashCycles {
             .getDefaultInstance()).getStatus().name();
       } catch (StatusRuntimeException e) {
         what = e.getStatus().getCode().name();
+        if (e.getStatus().getCode() == Status.Code.INTERNAL || e.getStatus().getCode() == Status.Code.UNKNOWN) {
+          what += " (" + e.getStatus().getDescription() + ")"; // unexpected: say what it was
+        }
       }
       seen.merge(what, 1, Integer::sum);
       try {
