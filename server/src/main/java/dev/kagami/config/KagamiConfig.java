@@ -98,6 +98,12 @@ public interface KagamiConfig {
      */
     @WithDefault("5s")
     java.time.Duration pollInterval();
+
+    /**
+     * A training process that exits (status 0) once it has had no queued or running run for this long: the
+     * worker of a Kubernetes Job (k8s/overlays/scale/trainer-cronjob.yaml). Unset: it never exits by itself.
+     */
+    java.util.Optional<java.time.Duration> exitWhenIdle();
   }
 
   /** The embedded vector index and the kept images. */

@@ -36,7 +36,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.function.Consumer;
@@ -73,7 +72,7 @@ public class RunManager {
   private final ImageDecoder decoder;
   private final ObjectMapper json = new ObjectMapper();
   private final ThreadPoolExecutor pool;
-  private final Map<String, Active> active = new ConcurrentHashMap<>();
+  private final Map<String, ActiveRun> active = new ConcurrentHashMap<>();
   private volatile boolean suspending;
   private final boolean trains;
   private final java.util.concurrent.ScheduledExecutorService scheduler;
@@ -110,7 +109,7 @@ public class RunManager {
     }
     for (StoredRun r : runs.unfinished()) {
       LOG.infof("resuming fine-tuning run %s (%s at %s step %d)", r.id(), r.state(), r.stage(), r.step());
-      Active a = new Active(r);
+      ActiveRun a = new ActiveRun(r, runs);
       active.put(r.id(), a);
       try {
         submit(a);
@@ -119,6 +118,16 @@ public class RunManager {
         finish(a, JobState.FAILED, "not resumed at start-up: the run queue is full", null);
       }
     }
+  }
+
+  /** True once a shutdown has begun suspending the runs. */
+  boolean suspending() {
+    return suspending;
+  }
+
+  /** Whether a run is queued or running here, or unfinished in the database (a training process takes it). */
+  public boolean hasWork() {
+    return !active.isEmpty() || !runs.unfinished().isEmpty();
   }
 
   public static String newId() {
@@ -147,7 +156,7 @@ public class RunManager {
     if (!trains) {
       return r; // a training process claims it
     }
-    Active a = new Active(r);
+    ActiveRun a = new ActiveRun(r, runs);
     active.put(id, a);
     try {
       submit(a);
@@ -159,7 +168,7 @@ public class RunManager {
     return r;
   }
 
-  private void submit(Active a) {
+  private void submit(ActiveRun a) {
     Runnable task = () -> execute(a);
     a.task = task;
     pool.execute(task);
@@ -216,7 +225,7 @@ public class RunManager {
   /** Asks a queued or running run to stop; it ends CANCELLED at its next step. */
   public StoredRun cancel(String id) {
     StoredRun r = get(id);
-    Active a = active.get(id);
+    ActiveRun a = active.get(id);
     if (isEnded(r.state())) {
       throw new FailedPrecondition("run " + id + " has ended (" + r.state() + ")");
     }
@@ -240,7 +249,7 @@ public class RunManager {
    */
   public Runnable watch(String id, Consumer<Update> watcher) {
     StoredRun r = get(id);
-    Active a = active.get(id);
+    ActiveRun a = active.get(id);
     if (a == null && !isEnded(r.state())) {
       return StoredRunWatch.follow(runs, scheduler, Math.max(200, config.finetune().pollInterval().toMillis()), r, watcher);
     }
@@ -259,7 +268,7 @@ public class RunManager {
     if (!trains || suspending) {
       return;
     }
-    for (Active a : active.values()) {
+    for (ActiveRun a : active.values()) {
       if (!a.cancelled && runs.cancelRequested(a.id)) {
         cancel(a.id);
       }
@@ -270,7 +279,7 @@ public class RunManager {
       if (r.state() != JobState.QUEUED || active.containsKey(r.id()) || pool.getQueue().remainingCapacity() == 0) {
         continue;
       }
-      Active a = new Active(r);
+      ActiveRun a = new ActiveRun(r, runs);
       active.put(r.id(), a);
       try {
         submit(a);
@@ -293,7 +302,7 @@ public class RunManager {
     return state.ended();
   }
 
-  private void execute(Active a) {
+  private void execute(ActiveRun a) {
     if (suspending) {
       active.remove(a.id); // stays QUEUED in the database: the next start runs it
       return;
@@ -317,7 +326,7 @@ public class RunManager {
       Path runDir = config.finetune().runs().resolve(a.id);
       FineTuneRunner runner = new FineTuneRunner(decoder, config.model().repository().toAbsolutePath(), parallel)
           .suspendingWhen(() -> suspending);
-      FineTuneRunner.Result res = runner.run(spec, base, d.dataset(), d.splits(), runDir, new Listener(a), () -> a.cancelled,
+      FineTuneRunner.Result res = runner.run(spec, base, d.dataset(), d.splits(), runDir, new RunProgress(a, runs), () -> a.cancelled,
           Optional.of((name, version) -> {
             // a runtime scoped to the evaluation: loaded for it and closed after it, unless it serves
             try (ModelRegistry.Lease lease = models.lease(name, version)) {
@@ -342,7 +351,7 @@ public class RunManager {
     }
   }
 
-  private void finish(Active a, JobState state, String error, FineTuneRunner.Result res) {
+  private void finish(ActiveRun a, JobState state, String error, FineTuneRunner.Result res) {
     a.update(r -> new StoredRun(r.id(), r.createdAt(), Instant.now(), state, r.config(), r.seed(), r.dataset(), r.baseModel(),
         res != null ? "done" : r.stage(), r.step(), r.totalSteps(), res != null ? res.resultModel() : null,
         res != null ? res.base().map(x -> x.id()).orElse(null) : null,
@@ -350,7 +359,7 @@ public class RunManager {
         res != null ? res.timings() : r.timings(), List.of()), true);
   }
 
-  private static StoredRun with(StoredRun r, JobState state, String stage, int step, int total) {
+  static StoredRun with(StoredRun r, JobState state, String stage, int step, int total) {
     return new StoredRun(r.id(), r.createdAt(), Instant.now(), state, r.config(), r.seed(), r.dataset(), r.baseModel(), stage,
         step, total, r.resultModel(), r.baseReportId(), r.tunedReportId(), r.error(), r.timings(), List.of());
   }
@@ -363,94 +372,12 @@ public class RunManager {
     }
   }
 
-  /** Turns the runner's reports into database rows and watcher updates. */
-  private final class Listener implements FineTuneRunner.Listener {
-    private final Active a;
-    private long stageStart = System.nanoTime();
-    private int firstStep = -1;
-
-    Listener(Active a) {
-      this.a = a;
-    }
-
-    @Override
-    public void stage(String stage, int totalSteps) {
-      stageStart = System.nanoTime();
-      firstStep = -1;
-      a.update(r -> with(r, JobState.RUNNING, stage, 0, totalSteps), true);
-    }
-
-    @Override
-    public void step(String stage, ImageTuner.StepLog s) {
-      if (firstStep < 0) {
-        firstStep = s.step() - 1; // a resumed stage starts past 0
-      }
-      double perStep = (System.nanoTime() - stageStart) / 1e9 / (s.step() - firstStep);
-      a.update(r -> with(r, JobState.RUNNING, stage, s.step(), s.totalSteps()), false);
-      a.publish(new Update.Progress(stage, s, perStep * (s.totalSteps() - s.step())));
-    }
-
-    @Override
-    public void validation(String stage, int step, Double loss, Map<String, Double> kpis, boolean best) {
-      StoredRun.Point p = new StoredRun.Point(Instant.now(), stage, step, loss, kpis, best);
-      runs.addPoint(a.id, p);
-      a.publish(new Update.Validation(p));
-    }
-  }
-
-  /** A run queued or running in this process: its cancel flag, latest state and watchers. */
-  private final class Active {
-    final String id;
-    volatile boolean cancelled;
-    volatile Runnable task;
-    volatile StoredRun current;
-    private final List<Consumer<Update>> watchers = new CopyOnWriteArrayList<>();
-
-    Active(StoredRun r) {
-      this.id = r.id();
-      this.current = r;
-    }
-
-    /** Applies {@code change}, stores it, and tells the watchers when {@code announce}. */
-    synchronized void update(java.util.function.UnaryOperator<StoredRun> change, boolean announce) {
-      current = change.apply(current);
-      runs.update(current);
-      if (announce) {
-        StoredRun withHistory = isEnded(current.state()) ? runs.get(id).orElse(current) : current;
-        publish(new Update.Snapshot(withHistory));
-      }
-    }
-
-    synchronized void publish(Update u) {
-      for (Consumer<Update> w : watchers) {
-        try {
-          w.accept(u);
-        } catch (RuntimeException e) {
-          watchers.remove(w); // a watcher that fails (its call ended) stops watching
-        }
-      }
-    }
-
-    synchronized Runnable subscribe(Consumer<Update> w) {
-      w.accept(new Update.Snapshot(current));
-      if (!isEnded(current.state())) {
-        watchers.add(w);
-      }
-      return () -> watchers.remove(w);
-    }
-  }
-
   /**
    * Stops without losing work: queued runs stay QUEUED in the database; the running one writes a checkpoint
    * at its next step and stays RUNNING (both resume at the next start). The training thread is not
    * interrupted (an interrupt could break a checkpoint being written) unless it overruns
    * {@code kagami.finetune.suspend-timeout}.
    */
-  /** True once a shutdown has begun suspending the runs. */
-  boolean suspending() {
-    return suspending;
-  }
-
   @PreDestroy
   void close() {
     suspending = true;

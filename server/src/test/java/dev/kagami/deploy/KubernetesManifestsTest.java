@@ -16,7 +16,9 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClass;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
@@ -109,6 +111,86 @@ class KubernetesManifestsTest {
     return Double.parseDouble(duration.substring(0, duration.length() - 1));
   }
 
+  /** What every pod must hold: non-root, no service-account token, resources, read-only root, mounts that exist. */
+  static void holdsPodPolicy(PodSpec pod) {
+    assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+    assertThat(pod.getAutomountServiceAccountToken()).isFalse();
+    List<Container> containers = new ArrayList<>(pod.getContainers());
+    if (pod.getInitContainers() != null) {
+      containers.addAll(pod.getInitContainers());
+    }
+    List<String> volumes = pod.getVolumes().stream().map(Volume::getName).toList();
+    for (Container c : containers) {
+      assertThat(c.getResources().getRequests()).as(c.getName() + " requests").containsKeys("cpu", "memory");
+      assertThat(c.getResources().getLimits()).as(c.getName() + " limits").containsKeys("cpu", "memory");
+      assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).as(c.getName() + " read-only root").isTrue();
+      assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+      assertThat(c.getSecurityContext().getCapabilities().getDrop()).contains("ALL");
+      assertThat(c.getResources().getRequests()).as("a GPU is asked for in limits only").doesNotContainKey("nvidia.com/gpu");
+      assertThat(c.getImage()).as(c.getName() + " runs a tagged image of an overlay").matches("kagami/kagami-server:.*-(cpu|gpu)");
+      for (VolumeMount m : c.getVolumeMounts()) {
+        assertThat(volumes).as(c.getName() + " mounts " + m.getName()).contains(m.getName());
+      }
+    }
+  }
+
+  static String env(Container c, String name) {
+    return c.getEnv().stream().filter(e -> e.getName().equals(name)).map(EnvVar::getValue).findFirst().orElse(null);
+  }
+
+  /**
+   * The scale overlay's trainer: a CronJob whose Jobs never overlap (one trainer per database), pods that
+   * restart never in place, disruptions that do not count as failures, a priority below serving, a
+   * checkpoint that fits the grace period, the shared volumes the replicas also mount, and replicas that
+   * do not train themselves.
+   */
+  static void trainer(List<HasMetadata> all, Container server, PodSpec serving, List<String> claims) {
+    List<CronJob> crons = of(all, CronJob.class);
+    assertThat(crons).hasSize(1);
+    CronJob cron = crons.get(0);
+    assertThat(cron.getSpec().getConcurrencyPolicy()).isEqualTo("Forbid");
+    var job = cron.getSpec().getJobTemplate().getSpec();
+    PodSpec pod = job.getTemplate().getSpec();
+    holdsPodPolicy(pod);
+    assertThat(pod.getRestartPolicy()).isEqualTo("Never");
+    assertThat(job.getBackoffLimit()).isPositive();
+    assertThat(job.getPodFailurePolicy().getRules()).as("evictions and drains are not failures")
+        .anyMatch(r -> r.getAction().equals("Ignore") && r.getOnPodConditions().stream().anyMatch(c -> c.getType().equals("DisruptionTarget")));
+    Map<String, Integer> priority = new java.util.HashMap<>();
+    of(all, PriorityClass.class).forEach(pc -> priority.put(pc.getMetadata().getName(), pc.getValue()));
+    assertThat(priority).containsKeys(pod.getPriorityClassName(), serving.getPriorityClassName());
+    assertThat(priority.get(pod.getPriorityClassName())).as("training below serving").isLessThan(priority.get(serving.getPriorityClassName()));
+    Container trainer = pod.getContainers().get(0);
+    assertThat(env(trainer, "KAGAMI_FINETUNE_EXECUTE_RUNS")).isEqualTo("true");
+    assertThat(env(trainer, "KAGAMI_FINETUNE_EXIT_WHEN_IDLE")).as("a Job's worker ends").isNotBlank();
+    assertThat(env(server, "KAGAMI_FINETUNE_EXECUTE_RUNS")).as("serving replicas do not train").isEqualTo("false");
+    assertThat(pod.getTerminationGracePeriodSeconds()).as("the checkpoint at SIGTERM (suspend-timeout 20 s) fits")
+        .isGreaterThanOrEqualTo(25L);
+    assertThat(trainer.getStartupProbe()).isNotNull();
+    assertThat(trainer.getLivenessProbe()).isNotNull();
+    Map<String, String> labels = job.getTemplate().getMetadata().getLabels();
+    for (Service s : of(all, Service.class)) {
+      assertThat(labels.entrySet().containsAll(s.getSpec().getSelector().entrySet())).as("no Service sends calls to the trainer").isFalse();
+    }
+    assertThat(of(all, io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class))
+        .as("a NetworkPolicy covers the trainer").anyMatch(np -> labels.entrySet().containsAll(np.getSpec().getPodSelector().getMatchLabels().entrySet()));
+    Map<String, String> servingClaims = new java.util.HashMap<>();
+    serving.getVolumes().stream().filter(v -> v.getPersistentVolumeClaim() != null)
+        .forEach(v -> servingClaims.put(v.getPersistentVolumeClaim().getClaimName(), v.getName()));
+    List<String> trainerClaims = pod.getVolumes().stream().filter(v -> v.getPersistentVolumeClaim() != null)
+        .map(v -> v.getPersistentVolumeClaim().getClaimName()).toList();
+    assertThat(claims).containsAll(trainerClaims);
+    assertThat(trainerClaims).as("the model repository and the datasets' and runs' folder, shared with the replicas")
+        .containsExactlyInAnyOrderElementsOf(servingClaims.keySet());
+    for (String c : trainerClaims) {
+      String mountServing = server.getVolumeMounts().stream().filter(m -> m.getName().equals(servingClaims.get(c))).findFirst()
+          .orElseThrow().getMountPath();
+      String volume = pod.getVolumes().stream().filter(v -> v.getPersistentVolumeClaim() != null
+          && v.getPersistentVolumeClaim().getClaimName().equals(c)).findFirst().orElseThrow().getName();
+      assertThat(trainer.getVolumeMounts()).as(c + " at the same path").anyMatch(m -> m.getName().equals(volume) && m.getMountPath().equals(mountServing));
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"cpu", "gpu", "scale"})
   void each_overlay_renders_parses_strictly_holds_the_policy_and_matches_its_golden_file(String overlay) throws Exception {
@@ -126,25 +208,7 @@ class KubernetesManifestsTest {
     PodSpec pod = d.getSpec().getTemplate().getSpec();
     Map<String, String> podLabels = d.getSpec().getTemplate().getMetadata().getLabels();
     assertThat(podLabels).containsAllEntriesOf(d.getSpec().getSelector().getMatchLabels());
-    assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
-    assertThat(pod.getAutomountServiceAccountToken()).isFalse();
-
-    List<Container> containers = new ArrayList<>(pod.getContainers());
-    if (pod.getInitContainers() != null) {
-      containers.addAll(pod.getInitContainers());
-    }
-    List<String> volumes = pod.getVolumes().stream().map(Volume::getName).toList();
-    for (Container c : containers) {
-      assertThat(c.getResources().getRequests()).as(c.getName() + " requests").containsKeys("cpu", "memory");
-      assertThat(c.getResources().getLimits()).as(c.getName() + " limits").containsKeys("cpu", "memory");
-      assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).as(c.getName() + " read-only root").isTrue();
-      assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
-      assertThat(c.getSecurityContext().getCapabilities().getDrop()).contains("ALL");
-      assertThat(c.getResources().getRequests()).as("a GPU is asked for in limits only").doesNotContainKey("nvidia.com/gpu");
-      for (VolumeMount m : c.getVolumeMounts()) {
-        assertThat(volumes).as(c.getName() + " mounts " + m.getName()).contains(m.getName());
-      }
-    }
+    holdsPodPolicy(pod);
     boolean gpu = pod.getContainers().stream().anyMatch(c -> c.getResources().getLimits().containsKey("nvidia.com/gpu"));
     assertThat(gpu).isEqualTo(overlay.equals("gpu"));
     if (gpu) {
@@ -216,10 +280,12 @@ class KubernetesManifestsTest {
       assertThat(of(all, GenericKubernetesResource.class)).anyMatch(r -> r.getKind().equals("SolrCloud")
           && r.getApiVersion().equals("solr.apache.org/v1beta1"));
       assertThat(claims).doesNotContain("kagami-data");
+      trainer(all, server, pod, claims);
     } else {
       assertThat(d.getSpec().getReplicas()).as("one writer of the embedded state").isEqualTo(1);
       assertThat(d.getSpec().getStrategy().getType()).isEqualTo("Recreate");
       assertThat(of(all, GenericKubernetesResource.class)).isEmpty();
+      assertThat(of(all, CronJob.class)).as("the single server trains itself").isEmpty();
     }
 
     Path golden = K8S.resolve("rendered").resolve(overlay + ".yaml");
