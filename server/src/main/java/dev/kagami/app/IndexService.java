@@ -46,7 +46,11 @@ public class IndexService {
   private final int maxInputs;
   private final ObjectMapper json = new ObjectMapper();
 
-  public IndexService(IndexResources index, Embedder embedder, ModelRegistry models, JobService jobs, KagamiConfig config) {
+  private final io.opentelemetry.api.trace.Tracer tracer;
+
+  public IndexService(IndexResources index, Embedder embedder, ModelRegistry models, JobService jobs, KagamiConfig config,
+      io.opentelemetry.api.trace.Tracer tracer) {
+    this.tracer = tracer;
     this.index = index;
     this.embedder = embedder;
     this.models = models;
@@ -211,22 +215,48 @@ public class IndexService {
     if (s.query() == null) {
       throw new InvalidInput("the query needs text, image, id or vector");
     }
+    io.opentelemetry.context.Context caller = io.opentelemetry.context.Context.current(); // the call's span
     return index.run(() -> index.store().spec(s.collection())).thenCompose(c -> {
-      ModelRuntime rt = modelOf(c, s.model());
-      CompletableFuture<float[]> query;
-      if (s.query() instanceof Query.Text t) {
-        query = embedder.embed(rt.name(), rt.version(), List.of(EmbedInput.text(t.text())), budget).thenApply(r -> r.vectors().get(0));
-      } else if (s.query() instanceof Query.Image i) {
-        query = embedder.embed(rt.name(), rt.version(), List.of(EmbedInput.image(i.bytes())), budget)
-            .thenApply(r -> r.vectors().get(0));
-      } else if (s.query() instanceof Query.ById b) {
-        query = index.run(() -> item(c.name(), b.id()).vector());
-      } else {
-        query = CompletableFuture.completedFuture(normalized("query vector", ((Query.Vector) s.query()).values(), c.dimension()));
+      try (io.opentelemetry.context.Scope scope = caller.makeCurrent()) { // a text or image query's spans join the call's
+        return searchWith(c, s, k, budget, caller);
       }
-      return query.thenCompose(v -> index.run(() -> new SearchResult(new ModelId(rt.name(), rt.version()),
-          index.store().search(c.name(), v, k, s.filter()))));
     });
+  }
+
+  private CompletableFuture<SearchResult> searchWith(CollectionSpec c, IndexCommands.Search s, int k, CallBudget budget,
+      io.opentelemetry.context.Context caller) {
+    ModelRuntime rt = modelOf(c, s.model());
+    CompletableFuture<float[]> query;
+    if (s.query() instanceof Query.Text t) {
+      query = embedder.embed(rt.name(), rt.version(), List.of(EmbedInput.text(t.text())), budget).thenApply(r -> r.vectors().get(0));
+    } else if (s.query() instanceof Query.Image i) {
+      query = embedder.embed(rt.name(), rt.version(), List.of(EmbedInput.image(i.bytes())), budget)
+          .thenApply(r -> r.vectors().get(0));
+    } else if (s.query() instanceof Query.ById b) {
+      query = index.run(() -> item(c.name(), b.id()).vector());
+    } else {
+      query = CompletableFuture.completedFuture(normalized("query vector", ((Query.Vector) s.query()).values(), c.dimension()));
+    }
+    return query.thenCompose(v -> index.run(() -> new SearchResult(new ModelId(rt.name(), rt.version()),
+        traced(caller, c.name(), k, () -> index.store().search(c.name(), v, k, s.filter())))));
+  }
+
+  /** The store's search as a span {@code kagami.index.search}, a child of the call's: collection, k, store, hits. */
+  private List<dev.kagami.index.Hit> traced(io.opentelemetry.context.Context parent, String collection, int k,
+      java.util.function.Supplier<List<dev.kagami.index.Hit>> search) {
+    io.opentelemetry.api.trace.Span span = tracer.spanBuilder("kagami.index.search").setParent(parent)
+        .setAttribute("kagami.collection", collection).setAttribute("kagami.k", k)
+        .setAttribute("kagami.store", index.store().getClass().getSimpleName()).startSpan();
+    try {
+      List<dev.kagami.index.Hit> hits = search.get();
+      span.setAttribute("kagami.hits", hits.size());
+      return hits;
+    } catch (RuntimeException e) {
+      span.setStatus(io.opentelemetry.api.trace.StatusCode.ERROR, e.getClass().getSimpleName());
+      throw e;
+    } finally {
+      span.end();
+    }
   }
 
   /**

@@ -3,6 +3,12 @@ package dev.kagami.embedding;
 import dev.kagami.error.KagamiException.DeadlineExceeded;
 import dev.kagami.error.KagamiException.Overloaded;
 import dev.kagami.error.KagamiException.ShuttingDown;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.TracerProvider;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -43,6 +49,8 @@ public final class DynamicBatcher<T> implements AutoCloseable {
     final T payload;
     final CallBudget budget;
     final CompletableFuture<float[]> result = new CompletableFuture<>();
+    /** The span current when the item was submitted (the call's encode span): the batch span links to it. */
+    final SpanContext caller = Span.current().getSpanContext();
 
     Item(T payload, CallBudget budget) {
       this.payload = payload;
@@ -53,6 +61,7 @@ public final class DynamicBatcher<T> implements AutoCloseable {
   private final String name;
   private final Settings settings;
   private final Function<List<T>, float[][]> engine;
+  private final Tracer tracer;
   private final LinkedBlockingQueue<Item> queue = new LinkedBlockingQueue<>();
   private final Semaphore permits;
   private final List<Thread> workers = new ArrayList<>();
@@ -73,6 +82,16 @@ public final class DynamicBatcher<T> implements AutoCloseable {
   /** A batcher whose worker threads come from {@code threads} (the server's {@code ThreadPools}). */
   public DynamicBatcher(String name, Settings settings, Function<List<T>, float[][]> engine,
       java.util.concurrent.ThreadFactory threads) {
+    this(name, settings, engine, threads, TracerProvider.noop().get("kagami"));
+  }
+
+  /**
+   * As above, each batch traced: a span {@code kagami.batch} (its own trace: a batch serves several calls)
+   * with a link to the span of every call it serves, its size and how long the engine took.
+   */
+  public DynamicBatcher(String name, Settings settings, Function<List<T>, float[][]> engine,
+      java.util.concurrent.ThreadFactory threads, Tracer tracer) {
+    this.tracer = tracer;
     this.name = name;
     this.settings = settings;
     this.engine = engine;
@@ -173,6 +192,14 @@ public final class DynamicBatcher<T> implements AutoCloseable {
       payloads.add(i.payload);
     }
     inFlight.addAndGet(batch.size());
+    SpanBuilder sb = tracer.spanBuilder("kagami.batch").setNoParent().setAttribute("kagami.batcher", name)
+        .setAttribute("kagami.batch.size", batch.size());
+    for (Item i : batch) {
+      if (i.caller.isValid()) {
+        sb.addLink(i.caller);
+      }
+    }
+    Span span = sb.startSpan();
     long t0 = System.nanoTime();
     try {
       float[][] out = engine.apply(payloads);
@@ -184,10 +211,12 @@ public final class DynamicBatcher<T> implements AutoCloseable {
       }
     } catch (RuntimeException e) {
       LOG.errorf(e, "%s batch of %d failed", name, batch.size());
+      span.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());
       for (Item i : batch) {
         i.result.completeExceptionally(e);
       }
     } finally {
+      span.end();
       inFlight.addAndGet(-batch.size());
     }
   }

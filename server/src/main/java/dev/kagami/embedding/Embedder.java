@@ -220,7 +220,10 @@ public class Embedder {
       prep.end();
       io.opentelemetry.api.trace.Span encode = tracer.spanBuilder("kagami.encode").setAttribute("kagami.model",
           rt.name() + "/" + rt.version()).startSpan();
-      CompletableFuture<EmbedResult> inner = rt.submit(p, budget);
+      CompletableFuture<EmbedResult> inner;
+      try (io.opentelemetry.context.Scope s = encode.makeCurrent()) {
+        inner = rt.submit(p, budget); // the batches its inputs join link to this span
+      }
       inner.whenComplete((r, e) -> encode.end());
       result.whenComplete((r, e) -> {
         if (result.isCancelled()) {

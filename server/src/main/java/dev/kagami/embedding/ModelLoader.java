@@ -45,6 +45,7 @@ public final class ModelLoader {
   private final ImageDecoder decoder;
 
   private final dev.kagami.concurrent.ThreadPools pools;
+  private final io.opentelemetry.api.trace.Tracer tracer;
 
   public ModelLoader(EngineFactory engines, ImageDecoder decoder) {
     this(engines, decoder, new dev.kagami.concurrent.ThreadPools());
@@ -52,6 +53,13 @@ public final class ModelLoader {
 
   /** A loader whose runtimes take their batcher threads from {@code pools}. */
   public ModelLoader(EngineFactory engines, ImageDecoder decoder, dev.kagami.concurrent.ThreadPools pools) {
+    this(engines, decoder, pools, io.opentelemetry.api.trace.TracerProvider.noop().get("kagami"));
+  }
+
+  /** As above, the runtimes' engine batches traced by {@code tracer}. */
+  public ModelLoader(EngineFactory engines, ImageDecoder decoder, dev.kagami.concurrent.ThreadPools pools,
+      io.opentelemetry.api.trace.Tracer tracer) {
+    this.tracer = tracer;
     this.engines = engines;
     this.decoder = decoder;
     this.pools = pools;
@@ -65,7 +73,7 @@ public final class ModelLoader {
       if (s.parityCheck()) {
         checkParity(pkg, engine, s);
       }
-      ModelRuntime rt = new ModelRuntime(pkg, engine, decoder, s.maxTextChars(), s.batching(), pools);
+      ModelRuntime rt = new ModelRuntime(pkg, engine, decoder, s.maxTextChars(), s.batching(), pools, tracer);
       LOG.infof("Loaded model %s (%s layout, dimension %d) on %s in %d ms", pkg.id(), pkg.layout(),
           engine.dimension(), s.engine().djlName(), (System.nanoTime() - t0) / 1_000_000);
       return rt;

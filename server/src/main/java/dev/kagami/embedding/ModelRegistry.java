@@ -42,10 +42,10 @@ public class ModelRegistry {
   private volatile boolean closed;
 
   public ModelRegistry(KagamiConfig config, Event<ModelActivated> activated, ImageDecoder decoder,
-      dev.kagami.concurrent.ThreadPools pools) {
+      dev.kagami.concurrent.ThreadPools pools, io.opentelemetry.api.trace.Tracer tracer) {
     this.config = config;
     this.activated = activated;
-    this.loader = new ModelLoader(new EngineFactory(), decoder, pools);
+    this.loader = new ModelLoader(new EngineFactory(), decoder, pools, tracer);
   }
 
   void onStart(@Observes @Priority(90) StartupEvent ev) {

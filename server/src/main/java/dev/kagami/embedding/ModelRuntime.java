@@ -27,6 +27,12 @@ public final class ModelRuntime implements AutoCloseable {
 
   public ModelRuntime(ModelPackage pkg, EncoderEngine engine, ImageDecoder decoder, int maxTextChars,
       DynamicBatcher.Settings batching, dev.kagami.concurrent.ThreadPools pools) {
+    this(pkg, engine, decoder, maxTextChars, batching, pools, io.opentelemetry.api.trace.TracerProvider.noop().get("kagami"));
+  }
+
+  /** As above, with every engine batch traced by {@code tracer} ({@link DynamicBatcher}). */
+  public ModelRuntime(ModelPackage pkg, EncoderEngine engine, ImageDecoder decoder, int maxTextChars,
+      DynamicBatcher.Settings batching, dev.kagami.concurrent.ThreadPools pools, io.opentelemetry.api.trace.Tracer tracer) {
     this.pkg = pkg;
     this.engine = engine;
     this.decoder = decoder;
@@ -40,14 +46,14 @@ public final class ModelRuntime implements AutoCloseable {
         System.arraycopy(batch.get(i), 0, all, i * pixels, pixels);
       }
       return engine.encodeImages(all, batch.size());
-    }, pools.threads("batcher-" + pkg.id() + "-image"));
+    }, pools.threads("batcher-" + pkg.id() + "-image"), tracer);
     this.texts = new DynamicBatcher<>("text", batching, batch -> {
       long[] all = new long[batch.size() * ctx];
       for (int i = 0; i < batch.size(); i++) {
         System.arraycopy(batch.get(i), 0, all, i * ctx, ctx);
       }
       return engine.encodeTexts(all, batch.size());
-    }, pools.threads("batcher-" + pkg.id() + "-text"));
+    }, pools.threads("batcher-" + pkg.id() + "-text"), tracer);
   }
 
   public ModelPackage modelPackage() {

@@ -61,4 +61,36 @@ class TracingTest {
     }
     System.out.println("spans: " + names);
   }
+
+  SpanData await(java.util.function.Predicate<SpanData> p) throws InterruptedException {
+    for (int i = 0; i < 100; i++) {
+      var found = spans.getFinishedSpanItems().stream().filter(p).findFirst();
+      if (found.isPresent()) {
+        return found.get();
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("no such span; spans: " + spans.getFinishedSpanItems().stream().map(SpanData::getName).toList());
+  }
+
+  @Test
+  void a_search_has_an_index_span_and_each_engine_batch_links_the_calls_it_served() throws Exception {
+    ManagedChannel ch = ManagedChannelBuilder.forAddress("localhost", GrpcTesting.port()).usePlaintext().build();
+    try {
+      var search = dev.kagami.api.v1.SearchServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS);
+      search.createCollection(dev.kagami.api.v1.CreateCollectionRequest.newBuilder().setName("traced").build());
+      search.search(dev.kagami.api.v1.SearchRequest.newBuilder().setCollection("traced").setText("a traced query").setK(3).build());
+    } finally {
+      ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    SpanData call = await(d -> d.getName().contains("kagami.v1.SearchService/Search"));
+    SpanData index = await(d -> d.getName().equals("kagami.index.search") && d.getTraceId().equals(call.getTraceId()));
+    assertThat(index.getParentSpanId()).isEqualTo(call.getSpanId());
+    assertThat(index.getAttributes().asMap().toString()).contains("kagami.collection=traced").contains("kagami.k=3");
+    SpanData encode = await(d -> d.getName().equals("kagami.encode") && d.getTraceId().equals(call.getTraceId()));
+    SpanData batch = await(d -> d.getName().equals("kagami.batch")
+        && d.getLinks().stream().anyMatch(l -> l.getSpanContext().getSpanId().equals(encode.getSpanId())));
+    assertThat(batch.getTraceId()).as("a batch is its own trace: it serves several calls").isNotEqualTo(call.getTraceId());
+    assertThat(batch.getAttributes().asMap().toString()).contains("kagami.batcher=text");
+  }
 }
