@@ -232,6 +232,7 @@ public final class EmbedBench {
   static double[] load(ManagedChannel ch, EmbedRequest req, int clients, int seconds) throws Exception {
     var stub = EmbeddingServiceGrpc.newBlockingStub(ch);
     ExecutorService pool = Executors.newFixedThreadPool(clients);
+    java.util.concurrent.atomic.AtomicLong refused = new java.util.concurrent.atomic.AtomicLong();
     try {
       long warmEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
       long end = warmEnd + TimeUnit.SECONDS.toNanos(seconds);
@@ -244,7 +245,16 @@ public final class EmbedBench {
             if (t0 >= end) {
               return lat;
             }
-            stub.withDeadlineAfter(60, TimeUnit.SECONDS).embed(req);
+            try {
+              stub.withDeadlineAfter(60, TimeUnit.SECONDS).embed(req);
+            } catch (io.grpc.StatusRuntimeException e) {
+              if (e.getStatus().getCode() != io.grpc.Status.Code.RESOURCE_EXHAUSTED) {
+                throw e;
+              }
+              refused.incrementAndGet(); // a client told to back off does so, then calls again
+              Thread.sleep(5);
+              continue;
+            }
             if (t0 >= warmEnd) {
               lat.add(System.nanoTime() - t0);
             }
@@ -257,10 +267,10 @@ public final class EmbedBench {
       }
       all.sort(null);
       if (all.isEmpty()) {
-        return new double[] {0, 0, 0};
+        return new double[] {0, 0, 0, refused.get()};
       }
       return new double[] {all.size() / (double) seconds, all.get(all.size() / 2) / 1e6,
-          all.get(Math.min(all.size() - 1, (int) Math.ceil(all.size() * 0.99) - 1)) / 1e6};
+          all.get(Math.min(all.size() - 1, (int) Math.ceil(all.size() * 0.99) - 1)) / 1e6, refused.get()};
     } finally {
       pool.shutdownNow();
     }

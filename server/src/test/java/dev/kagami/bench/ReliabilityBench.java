@@ -128,9 +128,9 @@ public final class ReliabilityBench {
     md.add("## Overload");
     md.add("");
     md.add(String.format(Locale.ROOT, "Capacity: %.1f image calls/s (one 640x480 JPEG per call, 8 closed-loop clients, %d s; "
-        + "p50 %.1f ms, p99 %.1f ms). Then open-loop load (calls sent at a fixed rate over 4 connections, 2 s deadline each) at 2x and 5x that "
+        + "p50 %.1f ms, p99 %.1f ms; %.0f calls refused and retried after 5 ms). Then open-loop load (calls sent at a fixed rate over 4 connections, 2 s deadline each) at 2x and 5x that "
         + "for %d s, with a text call every 100 ms beside it. Goals: goodput >= 90 %% of capacity, rejections in < 5 ms at "
-        + "p99, admitted calls within the image queue budget (kagami.serving.image-queue-budget, here %d ms; it bounds the expected queue wait, the figure below is the whole call as the client sees it).", cap[0], seconds, cap[1], cap[2], seconds, budgetMs));
+        + "p99, admitted calls within the image queue budget (kagami.serving.image-queue-budget, here %d ms; it bounds the expected queue wait, the figure below is the whole call as the client sees it).", cap[0], seconds, cap[1], cap[2], cap[3], seconds, budgetMs));
     md.add("");
     md.add("| load | offered calls/s | statuses | goodput calls/s (% of capacity) | admitted p50 / p99 ms | rejected p50 / p99 ms "
         + "| text p50 / p99 ms | server peak RSS MiB |");
