@@ -24,10 +24,11 @@ import org.jboss.logging.Logger;
  *
  * <p>Admission is bounded: {@link #submitAll} takes one permit per item from a fixed capacity and fails at
  * once with {@link Overloaded} when there are not enough, so a caller learns of overload in microseconds
- * instead of queueing without bound. A worker takes the first waiting item, then gathers more for at
- * most {@code maxWait} or until {@code maxBatch}, drops items whose caller gave up (deadline passed or
- * cancelled) and runs the rest as one batch. A cancelled item leaves the queue and frees its permit at
- * once.
+ * instead of queueing without bound. A worker takes the first waiting item and everything else already
+ * waiting (up to {@code maxBatch}). It waits for company (at most {@code maxWait}) only while another
+ * worker is running the engine: an idle engine runs a lone item at once, and under load batches form from
+ * what queued up while the engine was busy. Items whose caller gave up (deadline passed or cancelled) are
+ * dropped; the rest run as one batch. A cancelled item leaves the queue and frees its permit at once.
  *
  * @param <T> the preprocessed payload of one item
  */
@@ -72,6 +73,8 @@ public final class DynamicBatcher<T> implements AutoCloseable {
   private final AtomicLong expired = new AtomicLong();
   /** Items in batches the engine runs now. */
   private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+  /** Workers running the engine now. */
+  private final java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
   /** Engine time per item over recent batches. */
   private final ServiceTime serviceTime = new ServiceTime();
 
@@ -149,7 +152,7 @@ public final class DynamicBatcher<T> implements AutoCloseable {
           Item next = queue.poll();
           if (next == null) {
             long left = until - System.nanoTime();
-            if (left <= 0) {
+            if (left <= 0 || running.get() == 0) { // the engine is free: do not keep this batch waiting
               break;
             }
             next = queue.poll(left, TimeUnit.NANOSECONDS);
@@ -200,6 +203,7 @@ public final class DynamicBatcher<T> implements AutoCloseable {
       }
     }
     Span span = sb.startSpan();
+    running.incrementAndGet();
     long t0 = System.nanoTime();
     try {
       float[][] out = engine.apply(payloads);
@@ -216,6 +220,7 @@ public final class DynamicBatcher<T> implements AutoCloseable {
         i.result.completeExceptionally(e);
       }
     } finally {
+      running.decrementAndGet();
       span.end();
       inFlight.addAndGet(-batch.size());
     }

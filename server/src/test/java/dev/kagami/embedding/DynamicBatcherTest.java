@@ -53,19 +53,69 @@ class DynamicBatcherTest {
   }
 
   @Test
-  void concurrent_items_are_grouped_into_batches_and_answered_in_place() throws Exception {
-    RecordingEngine engine = new RecordingEngine(false);
+  void items_queued_while_the_engine_is_busy_are_grouped_into_batches_and_answered_in_place() throws Exception {
+    RecordingEngine engine = new RecordingEngine(true);
     try (DynamicBatcher<Integer> b = new DynamicBatcher<>("t", settings(8, 50, 100), engine::run)) {
-      List<CompletableFuture<float[]>> fs = new ArrayList<>();
-      for (int i = 0; i < 20; i++) {
+      List<CompletableFuture<float[]>> fs = new ArrayList<>(b.submitAll(List.of(0), CallBudget.NONE));
+      assertThat(engine.entered.await(10, TimeUnit.SECONDS)).isTrue(); // item 0 runs alone, the engine is held
+      for (int i = 1; i < 20; i++) {
         fs.addAll(b.submitAll(List.of(i), CallBudget.NONE));
       }
+      engine.release.countDown();
       for (int i = 0; i < 20; i++) {
         assertThat(fs.get(i).get(10, TimeUnit.SECONDS)).containsExactly((float) i);
       }
-      assertThat(engine.batches).allSatisfy(batch -> assertThat(batch.size()).isLessThanOrEqualTo(8));
-      assertThat(engine.batches.size()).isLessThan(20); // grouped, not one by one
+      assertThat(engine.batches).extracting(List::size).containsExactly(1, 8, 8, 3);
+      assertThat(engine.seen()).isEqualTo(java.util.stream.IntStream.range(0, 20).boxed().toList());
       assertThat(b.itemsRun()).isEqualTo(20);
+    }
+  }
+
+  @Test
+  void an_idle_engine_runs_a_lone_item_at_once_without_waiting_for_company() throws Exception {
+    RecordingEngine engine = new RecordingEngine(false);
+    // a batch wait of an hour: an item that waited for company would never be answered within the test
+    DynamicBatcher.Settings hour = new DynamicBatcher.Settings(8, TimeUnit.HOURS.toNanos(1), 100, 1);
+    try (DynamicBatcher<Integer> b = new DynamicBatcher<>("t", hour, engine::run)) {
+      for (int i = 0; i < 3; i++) {
+        assertThat(b.submitAll(List.of(i), CallBudget.NONE).get(0).get(10, TimeUnit.SECONDS)).containsExactly((float) i);
+      }
+      assertThat(engine.batches).extracting(List::size).containsExactly(1, 1, 1);
+    }
+  }
+
+  @Test
+  void with_two_workers_one_collects_company_while_the_other_runs_the_engine() throws Exception {
+    CountDownLatch firstIn = new CountDownLatch(1);
+    CountDownLatch releaseFirst = new CountDownLatch(1);
+    List<Integer> sizes = Collections.synchronizedList(new ArrayList<>());
+    java.util.function.Function<List<Integer>, float[][]> engine = batch -> {
+      sizes.add(batch.size());
+      if (batch.contains(0)) {
+        firstIn.countDown();
+        try {
+          releaseFirst.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return batch.stream().map(i -> new float[] {i}).toArray(float[][]::new);
+    };
+    DynamicBatcher.Settings two = new DynamicBatcher.Settings(4, TimeUnit.SECONDS.toNanos(2), 100, 2);
+    try (DynamicBatcher<Integer> b = new DynamicBatcher<>("t", two, engine)) {
+      CompletableFuture<float[]> first = b.submitAll(List.of(0), CallBudget.NONE).get(0);
+      assertThat(firstIn.await(10, TimeUnit.SECONDS)).isTrue();
+      List<CompletableFuture<float[]>> rest = new ArrayList<>();
+      for (int i = 1; i <= 4; i++) { // one at a time: the free worker takes the first and waits for the others
+        rest.addAll(b.submitAll(List.of(i), CallBudget.NONE));
+        Thread.sleep(20);
+      }
+      for (CompletableFuture<float[]> f : rest) {
+        f.get(10, TimeUnit.SECONDS);
+      }
+      releaseFirst.countDown();
+      first.get(10, TimeUnit.SECONDS);
+      assertThat(sizes).containsExactly(1, 4);
     }
   }
 
