@@ -18,7 +18,6 @@ import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -147,8 +146,8 @@ class ContainerImageIT {
     image.unpack(rootfs);
     Path data = Files.createDirectories(work.resolve("data"));
     ImageTarball.run(List.of("chown", "10001:10001", data.toString()));
-    int grpcPort = freePort();
-    int httpPort = freePort();
+    int grpcPort = ServerProcesses.freePort();
+    int httpPort = ServerProcesses.freePort();
     List<String> command = new ArrayList<>(List.of(script().toString(), rootfs.toString(), data.toString(),
         config.path("User").asText(), "/usr/bin/env", "-i"));
     env().forEach((k, v) -> command.add(k + "=" + v));
@@ -181,9 +180,7 @@ class ContainerImageIT {
       assertThat(text).contains("stopped in");
       assertThat(text).doesNotContain("Read-only file system").doesNotContain(" ERROR ");
     } finally {
-      p.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
-      p.destroyForcibly();
-      p.waitFor(30, TimeUnit.SECONDS);
+      ServerProcesses.killAll(p);
     }
   }
 
@@ -246,12 +243,6 @@ class ContainerImageIT {
     Path s = Path.of("run-unpacked.sh").toAbsolutePath();
     assertThat(s).isExecutable();
     return s;
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 
   private static String layerOf(Map<String, List<String>> byLayer, String path) {

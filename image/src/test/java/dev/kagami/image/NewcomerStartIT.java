@@ -11,8 +11,6 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,8 +34,8 @@ class NewcomerStartIT {
     assertThat(script).isExecutable();
     Path work = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "newcomer-");
     String data = repo.relativize(work.resolve("data")).toString(); // relative, without "./"
-    int grpcPort = freePort();
-    int httpPort = freePort();
+    int grpcPort = ServerProcesses.freePort();
+    int httpPort = ServerProcesses.freePort();
     Path log = work.resolve("server.log");
     ProcessBuilder pb = new ProcessBuilder(script.toString(), "-Dquarkus.grpc.server.port=" + grpcPort,
         "-Dquarkus.http.port=" + httpPort, "-Dkagami.data-dir=" + data)
@@ -64,9 +62,7 @@ class NewcomerStartIT {
       String text = Files.readString(log, StandardCharsets.UTF_8);
       assertThat(text).contains("stopped in").doesNotContain(" ERROR ");
     } finally {
-      p.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
-      p.destroyForcibly();
-      p.waitFor(30, TimeUnit.SECONDS);
+      ServerProcesses.killAll(p);
     }
   }
 
@@ -88,11 +84,5 @@ class NewcomerStartIT {
   private static String tail(String text) {
     List<String> lines = text.lines().toList();
     return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 }
