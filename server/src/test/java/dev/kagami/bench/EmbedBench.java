@@ -171,6 +171,8 @@ public final class EmbedBench {
     Path tmp = Files.createTempDirectory("kagami-bench");
     List<String> cmd = new ArrayList<>(List.of("java", "-Dai.djl.offline=true", "-Dai.djl.default_engine=OnnxRuntime",
         "-DOPT_OUT_TRACKING=true", "-Djava.io.tmpdir=" + tmp, "-Djava.awt.headless=true",
+        // its own data (database, index) in the temporary folder: a server on the repository's ./data holds the H2 lock
+        "-Dkagami.data-dir=" + tmp.resolve("data"),
         "-Dquarkus.grpc.server.port=" + port, "-Dquarkus.grpc.server.host=127.0.0.1", "-Dquarkus.http.port=0",
         "-Dkagami.model.repository=" + pkg.getParent().getParent(), "-Dkagami.model.name=" + pkg.getParent().getFileName(),
         "-Dkagami.model.version=" + pkg.getFileName(), "-Dkagami.model.engine=" + a.engine().name().toLowerCase(Locale.ROOT)));
@@ -206,6 +208,7 @@ public final class EmbedBench {
       ch.shutdownNow();
       server.destroy();
       server.waitFor(30, TimeUnit.SECONDS);
+      org.apache.lucene.util.IOUtils.rm(tmp);
     }
   }
 
