@@ -298,6 +298,14 @@ public interface KagamiConfig {
     int engineThreads();
 
     /**
+     * Whether the text tower runs on only as many positions as a batch needs (its longest text), where a
+     * check at load shows that gives the same embeddings as the full context (a causal tower exported with
+     * a dynamic sequence axis); off: always the full context.
+     */
+    @WithDefault("true")
+    boolean shortTextSequences();
+
+    /**
      * Whether loading a package also runs it through a second engine (ONNX Runtime vs PyTorch) on the
      * package's probe inputs and refuses it when they disagree.
      */

@@ -74,8 +74,10 @@ public final class ModelLoader {
         checkParity(pkg, engine, s);
       }
       ModelRuntime rt = new ModelRuntime(pkg, engine, decoder, s.maxTextChars(), s.batching(), pools, tracer);
-      LOG.infof("Loaded model %s (%s layout, dimension %d) on %s in %d ms", pkg.id(), pkg.layout(),
-          engine.dimension(), s.engine().djlName(), (System.nanoTime() - t0) / 1_000_000);
+      LOG.infof("Loaded model %s (%s layout, dimension %d) on %s in %d ms; text tower on %s", pkg.id(), pkg.layout(),
+          engine.dimension(), s.engine().djlName(), (System.nanoTime() - t0) / 1_000_000,
+          engine.shortTextSequences() ? "the positions each batch needs" : "the full context of "
+              + pkg.manifest().text().contextLength() + " positions");
       return rt;
     } catch (RuntimeException e) {
       engine.close();

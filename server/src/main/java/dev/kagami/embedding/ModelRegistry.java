@@ -267,7 +267,8 @@ public class ModelRegistry {
     KagamiConfig.Serving s = config.serving();
     return new ModelLoader.Settings(
         EngineKind.parse(config.model().engine()),
-        new EngineOptions(s.workers(), config.model().engineThreads()),
+        new EngineOptions(s.workers(), config.model().engineThreads())
+            .withShortTextSequences(config.model().shortTextSequences()),
         new DynamicBatcher.Settings(s.maxBatchSize(), TimeUnit.NANOSECONDS.convert(s.maxBatchWait()), s.queueCapacity(),
             s.workers()),
         config.limits().maxTextChars(),

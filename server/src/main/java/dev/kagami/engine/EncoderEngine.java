@@ -27,6 +27,15 @@ public interface EncoderEngine extends AutoCloseable {
    */
   float[][] encodeTexts(long[] ids, int n);
 
+  /**
+   * Whether {@link #encodeTexts} runs the text tower on only the positions a batch needs (up to its
+   * longest text's end-of-text token) rather than the full context; decided at open by comparing both on
+   * probe texts, so the embeddings are the same either way.
+   */
+  default boolean shortTextSequences() {
+    return false;
+  }
+
   @Override
   void close();
 }

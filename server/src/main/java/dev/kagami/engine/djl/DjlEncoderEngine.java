@@ -36,6 +36,8 @@ public final class DjlEncoderEngine implements EncoderEngine {
   private final Tower textual;
   private final int imageSize;
   private final int contextLength;
+  /** Set once by {@link #open} (from {@link TextLengthProbe}) before the engine is handed out. */
+  private boolean shortTextSequences;
 
   private DjlEncoderEngine(EngineKind kind, int dimension, Tower visual, Tower textual, int imageSize, int contextLength) {
     this.kind = kind;
@@ -61,6 +63,8 @@ public final class DjlEncoderEngine implements EncoderEngine {
       DjlEncoderEngine engine = new DjlEncoderEngine(kind, m.embeddingDimension(), visual, textual, m.image().size(),
           m.text().contextLength());
       engine.warmUp(pkg, m);
+      engine.shortTextSequences = options.shortTextSequences()
+          && TextLengthProbe.allowsShortSequences(engine::runTexts, m.text());
       return engine;
     } catch (RuntimeException e) {
       if (visual != null) {
@@ -148,7 +152,22 @@ public final class DjlEncoderEngine implements EncoderEngine {
     if (ids.length != n * contextLength) {
       throw new IllegalArgumentException("expected " + n + " x " + contextLength + " ids, got " + ids.length);
     }
-    return textual.run(TensorInput.ofLongs(ids, new long[] {n, contextLength}, textual.inputName), n);
+    if (shortTextSequences) {
+      int length = TextLengthProbe.neededLength(ids, n, contextLength);
+      if (length < contextLength) {
+        return runTexts(TextLengthProbe.cut(ids, n, contextLength, length), n, length);
+      }
+    }
+    return runTexts(ids, n, contextLength);
+  }
+
+  @Override
+  public boolean shortTextSequences() {
+    return shortTextSequences;
+  }
+
+  private float[][] runTexts(long[] ids, int n, int length) {
+    return textual.run(TensorInput.ofLongs(ids, new long[] {n, length}, textual.inputName), n);
   }
 
   @Override
