@@ -7,12 +7,12 @@ import picocli.CommandLine.Command;
 /**
  * Kagami's command-line tools, one entry point with a subcommand each (run by the {@code bin/} scripts):
  * {@code evaluate} (a model on a dataset, as a report), {@code paper-table} (the paper's comparison) and
- * {@code train-default} (Kagami's own CLIP from scratch). Options are typed and checked by picocli: a bad
+ * {@code train-default} (Kagami's own CLIP from scratch) and {@code quantize} (an int8 version of a package). Options are typed and checked by picocli: a bad
  * option or value ends with exit code 2 and the usage; a refusal by Kagami (an unknown path, a bad
  * dataset) ends with its message and exit code 1, never a stack trace.
  */
 @Command(name = "kagami", mixinStandardHelpOptions = true, versionProvider = KagamiCli.Version.class,
-    subcommands = {EvaluateCli.class, PaperTableCli.class, TrainDefaultCli.class, KeysCli.class},
+    subcommands = {EvaluateCli.class, PaperTableCli.class, TrainDefaultCli.class, KeysCli.class, QuantizeCli.class},
     description = "Kagami's tools: evaluate a model, reproduce the paper's table, train the default model.")
 public final class KagamiCli implements Runnable {
 
@@ -46,7 +46,7 @@ public final class KagamiCli implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "name a command: evaluate, paper-table, train-default or keys");
+    throw new CommandLine.ParameterException(spec.commandLine(), "name a command: evaluate, paper-table, train-default, keys or quantize");
   }
 
   /** The server's version from the jar's manifest (unknown when run from classes). */

@@ -95,4 +95,32 @@ class KagamiCliTest {
     assertThat(Files.readString(tmp.resolve("report/tiny.json"))).contains("\"dataset\"", "tiny-clip");
     assertThat(Files.readString(tmp.resolve("report/tiny.md"))).contains("bin/kagami-evaluate --model");
   }
+
+  @Test
+  void quantize_writes_an_int8_version_through_the_parity_gate_and_the_kpi_check(@TempDir Path tmp) throws IOException {
+    Path base = tmp.resolve("models/tiny-clip/1");
+    Fixtures.copyTree(Fixtures.TINY_CLIP, base);
+    Color[] colors = {Color.RED, Color.GREEN, Color.BLUE};
+    for (int c = 0; c < colors.length; c++) {
+      for (int i = 0; i < 20; i++) {
+        Path p = tmp.resolve("shop").resolve("c" + c).resolve(i + ".png");
+        Files.createDirectories(p.getParent());
+        Files.write(p, Images.png(24 + i, 24, colors[c]));
+      }
+    }
+    Run r = run("quantize", "--model", base.toString(), "--dataset", "folder:" + tmp.resolve("shop"), "--cache",
+        tmp.resolve("cache").toString());
+    assertThat(r.err()).isEmpty();
+    assertThat(r.exit()).isZero();
+    assertThat(r.out()).contains("wrote " + tmp.resolve("models/tiny-clip/1-int8"), "parity gate: worst cosine", "KPI check on shop");
+    assertThat(tmp.resolve("models/tiny-clip/1-int8/kagami-model.json")).exists();
+
+    Run again = run("quantize", "--model", base.toString());
+    assertThat(again.exit()).isEqualTo(1);
+    assertThat(again.err()).contains("tiny-clip/1-int8 exists already").doesNotContain("\tat ");
+    Run strict = run("quantize", "--model", base.toString(), "--version", "strict", "--min-parity", "1.5");
+    assertThat(strict.exit()).isEqualTo(1);
+    assertThat(strict.err()).contains("failed the parity gate");
+    assertThat(tmp.resolve("models/tiny-clip/strict")).doesNotExist();
+  }
 }
