@@ -102,15 +102,20 @@ final class QuantizeCli implements Callable<Integer> {
     Map<String, Split> splits = Splits.stratified(d, seed, new Splits.Fractions(0.8, 0.1, 0.1));
     EvaluationReport.Summary a = evaluate(decoder, cpu, fp32, d, splits, seed);
     EvaluationReport.Summary b = evaluate(decoder, cpu, int8, d, splits, seed);
-    o.printf(Locale.ROOT, "KPI check on %s (test split, %d images): i2i mAP %.4f -> %.4f, zero-shot %.4f -> %.4f, t2i R@5 %s -> %s "
-        + "(tolerance %.4f)%n", d.name(), d.items().size(), a.i2iMap(), b.i2iMap(), a.zeroShotAccuracy(), b.zeroShotAccuracy(),
-        a.t2iRecallAt5(), b.t2iRecallAt5(), tolerance);
+    long test = splits.values().stream().filter(x -> x == Split.TEST).count();
+    o.printf(Locale.ROOT, "KPI check on %s (test split, %d of %d images, seed %d): i2i mAP %s -> %s, zero-shot %s -> %s, "
+        + "t2i R@5 %s -> %s (tolerance %.4f)%n", d.name(), test, d.items().size(), seed, f(a.i2iMap()), f(b.i2iMap()),
+        f(a.zeroShotAccuracy()), f(b.zeroShotAccuracy()), f(a.t2iRecallAt5()), f(b.t2iRecallAt5()), tolerance);
     boolean ok = b.i2iMap() >= a.i2iMap() - tolerance
         && (a.zeroShotAccuracy() == null || b.zeroShotAccuracy() >= a.zeroShotAccuracy() - tolerance);
     if (!ok) {
       throw new FailedPrecondition("the int8 version fails the KPI check: a KPI dropped by more than " + tolerance
           + "; the version was removed");
     }
+  }
+
+  private static String f(Double v) {
+    return v == null ? "n/a" : String.format(Locale.ROOT, "%.4f", v);
   }
 
   private EvaluationReport.Summary evaluate(ImageDecoder decoder, Parallel cpu, Path dir, Dataset d, Map<String, Split> splits,

@@ -9,7 +9,6 @@ import dev.kagami.embedding.ModelRegistry;
 import dev.kagami.error.KagamiException;
 import dev.kagami.error.KagamiException.Cancelled;
 import dev.kagami.error.KagamiException.FailedPrecondition;
-import dev.kagami.error.KagamiException.InvalidInput;
 import dev.kagami.error.KagamiException.NotFound;
 import dev.kagami.error.KagamiException.Overloaded;
 import dev.kagami.evaluation.Evaluator;
@@ -17,7 +16,6 @@ import dev.kagami.finetune.ImageTuner;
 import dev.kagami.job.JobState;
 import dev.kagami.model.ModelId;
 import dev.kagami.model.ModelPackage;
-import dev.kagami.model.ModelPackageReader;
 import dev.kagami.persistence.DatasetRepository;
 import dev.kagami.persistence.RunRepository;
 import dev.kagami.persistence.StoredDataset;
@@ -28,7 +26,6 @@ import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -137,15 +134,7 @@ public class RunManager {
   /** Checks and records a run, and queues it. */
   public StoredRun start(String id, RunSpec spec) {
     StoredDataset d = datasets.find(spec.dataset()).orElseThrow(() -> new NotFound("no dataset named '" + spec.dataset() + "'"));
-    ModelPackage base = basePackage(spec);
-    checkBlocks(spec, base);
-    if (Files.exists(config.model().repository().resolve(spec.baseName()).resolve(spec.newVersion()))) {
-      throw new FailedPrecondition("model " + spec.baseName() + "/" + spec.newVersion() + " exists already; choose another new_version");
-    }
-    if (spec.method().usesCaptions() && spec.captions() == RunSpec.CaptionSource.DATASET
-        && d.dataset().items().stream().allMatch(it -> it.captions().isEmpty())) {
-      throw new InvalidInput("dataset " + spec.dataset() + " has no captions; use LABEL_TEMPLATES or MINED captions");
-    }
+    ModelPackage base = new RunPreconditions(config.model().repository()).check(spec, d);
     if (pool.getQueue().remainingCapacity() == 0) {
       throw new Overloaded("too many fine-tuning runs queued; retry later");
     }
@@ -172,36 +161,6 @@ public class RunManager {
     Runnable task = () -> execute(a);
     a.task = task;
     pool.execute(task);
-  }
-
-  /** LAST_BLOCKS asks for no more blocks than the image tower has (read from its ONNX parameter names). */
-  private static void checkBlocks(RunSpec spec, ModelPackage base) {
-    if (spec.trainable() != RunSpec.Trainable.LAST_BLOCKS) {
-      return;
-    }
-    int blocks;
-    try {
-      blocks = dev.kagami.finetune.TrainableTower.blockCount(dev.kagami.finetune.OnnxInitializers.names(base.visualOnnx()));
-    } catch (java.io.IOException e) {
-      throw new dev.kagami.error.KagamiException.InvalidModelPackage("cannot read the image tower of " + spec.baseModel()
-          + ": " + e.getMessage(), e);
-    }
-    if (blocks > 0 && spec.lastBlocks() > blocks) {
-      throw new InvalidInput("last_blocks is " + spec.lastBlocks() + ", but the image tower of " + spec.baseModel()
-          + " has " + blocks + " transformer blocks");
-    }
-  }
-
-  private ModelPackage basePackage(RunSpec spec) {
-    Path dir = config.model().repository().resolve(spec.baseName()).resolve(spec.baseVersion());
-    if (!Files.isRegularFile(dir.resolve("kagami-model.json"))) {
-      throw new NotFound("no model package " + spec.baseModel() + " in the repository");
-    }
-    ModelPackage base = new ModelPackageReader().read(dir.toAbsolutePath());
-    if (base.visualTorchScript().isEmpty() || base.textualTorchScript().isEmpty()) {
-      throw new InvalidInput("model " + spec.baseModel() + " has no TorchScript towers (visual.pt, textual.pt) to fine-tune");
-    }
-    return base;
   }
 
   /** {@code spec} with DATASET captions if its dataset has any captions, else LABEL_TEMPLATES. */
@@ -321,7 +280,7 @@ public class RunManager {
       RunSpec spec = json.readValue(a.current.config(), RunSpec.class);
       StoredDataset d = datasets.find(spec.dataset())
           .orElseThrow(() -> new NotFound("dataset '" + spec.dataset() + "' was deleted"));
-      ModelPackage base = basePackage(spec);
+      ModelPackage base = new RunPreconditions(config.model().repository()).basePackage(spec);
       a.update(r -> with(r, JobState.RUNNING, r.stage(), r.step(), r.totalSteps()), true);
       Path runDir = config.finetune().runs().resolve(a.id);
       FineTuneRunner runner = new FineTuneRunner(decoder, config.model().repository().toAbsolutePath(), parallel)

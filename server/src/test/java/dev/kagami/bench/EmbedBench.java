@@ -70,8 +70,9 @@ public final class EmbedBench {
     if (out != null) {
       System.setOut(new java.io.PrintStream(new TeeStream(console, copy), true, java.nio.charset.StandardCharsets.UTF_8));
     }
-    System.out.printf(Locale.ROOT, "Kagami embed bench: package %s, engine %s, %d s per figure, %d cores, Java %s%n",
-        repo.relativize(a.pkg()), a.engine(), a.seconds(), Runtime.getRuntime().availableProcessors(), Runtime.version());
+    System.out.printf(Locale.ROOT, "Kagami embed bench: package %s, engine %s, %d s per figure, %d cores (%s), Java %s%n",
+        repo.relativize(a.pkg()), a.engine(), a.seconds(), Runtime.getRuntime().availableProcessors(), cpuModel(),
+        Runtime.version());
     double bestInProcess = inProcess(a);
     grpc(a, bestInProcess);
     if (out != null) {
@@ -112,7 +113,13 @@ public final class EmbedBench {
     ModelLoader.Settings s = new ModelLoader.Settings(a.engine(), new EngineOptions(1, 0),
         new DynamicBatcher.Settings(32, 1_000_000, 1024, 1), 4096, false, 0);
     double best = 0;
+    long t0 = System.nanoTime();
     try (ModelRuntime rt = loader.load(a.pkg(), s)) {
+      // for TensorRT this includes building the engines from the ONNX files
+      System.out.printf(Locale.ROOT, "  load (and engine build) on %s: %.1f s%n", a.engine(), (System.nanoTime() - t0) / 1e9);
+      if (a.engine() != EngineKind.ONNXRUNTIME) {
+        parityAgainstOnnxRuntime(rt, loader, a);
+      }
       float[] one = rt.transform().apply(rt.decoder().decode(read(a.image())));
       long[] ids = rt.tokenizer().tokenize("a photo of a red running shoe on a white background");
       System.out.println();
@@ -135,10 +142,55 @@ public final class EmbedBench {
       System.out.printf(Locale.ROOT, "  one text through tokenizer + dynamic batcher + engine, one caller: %.1f texts/s, %.2f ms each%n",
           pipe[0], pipe[1]);
       double[] pre = measure(a.seconds(), () -> rt.transform().apply(rt.decoder().decode(read(a.image()))), 1);
-      System.out.printf(Locale.ROOT, "  decode + CLIP transform of %s alone, one thread: %.1f images/s%n",
-          a.image().getFileName(), pre[0]);
+      System.out.printf(Locale.ROOT, "  decode + CLIP transform of %s alone, one thread: %.1f images/s (%.2f ms each)%n",
+          a.image().getFileName(), pre[0], pre[1]);
+      byte[] big = photoJpeg(3000, 2000);
+      double[] preBig = measure(a.seconds(), () -> rt.transform().apply(rt.decoder().decode(big)), 1);
+      System.out.printf(Locale.ROOT, "  decode + CLIP transform of a 3000x2000 JPEG (%d KB, made by the bench), one thread: "
+          + "%.1f images/s (%.2f ms each)%n", big.length / 1024, preBig[0], preBig[1]);
     }
     return best;
+  }
+
+  /** The worst cosine between this engine and ONNX Runtime on CPU, on the parity probes (a GPU engine's check). */
+  static void parityAgainstOnnxRuntime(ModelRuntime rt, ModelLoader loader, Args a) {
+    ModelLoader.Settings cpu = ModelLoader.Settings.forTool(EngineKind.ONNXRUNTIME);
+    try (ModelRuntime ort = loader.load(a.pkg(), cpu)) {
+      double worst = dev.kagami.embedding.ParityCheck.worstCosine(rt.engine(), ort.engine(), rt.modelPackage().manifest().image().size(),
+          rt.tokenizer());
+      System.out.printf(Locale.ROOT, "  parity %s vs ONNX Runtime on CPU (probe images and texts): worst cosine %.6f%n", a.engine(),
+          worst);
+    }
+  }
+
+  /** A photo-like JPEG (smooth gradients with seeded noise, so it compresses as photos do). */
+  static byte[] photoJpeg(int w, int h) {
+    java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(w, h, java.awt.image.BufferedImage.TYPE_INT_RGB);
+    java.util.SplittableRandom rnd = new java.util.SplittableRandom(3000);
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        int r = (x * 255 / w + rnd.nextInt(24)) & 0xff;
+        int g = (y * 255 / h + rnd.nextInt(24)) & 0xff;
+        int b = ((x + y) * 128 / (w + h) + rnd.nextInt(24)) & 0xff;
+        img.setRGB(x, y, r << 16 | g << 8 | b);
+      }
+    }
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    try {
+      javax.imageio.ImageIO.write(img, "jpg", out);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  static String cpuModel() {
+    try {
+      return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+          .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("unknown CPU");
+    } catch (IOException e) {
+      return "unknown CPU";
+    }
   }
 
   /** {items per second, mean ms per call} over about {@code seconds}, after a short warm-up. */
