@@ -39,7 +39,9 @@ import org.junit.jupiter.api.Test;
  * Two server processes on one PostgreSQL database and one model repository, started with the README's run
  * command: a Promote on one moves {@code production} on both (the other follows by polling the aliases and
  * reports it switched), a Rollback on the other moves both back, and a client calling Embed on the
- * follower throughout sees no failed call, only the version changing. Each run uses a schema of its own.
+ * follower throughout sees no failed call, only the version changing. The poll interval is an hour, so
+ * the follower can only have followed through PostgreSQL's notifications (LISTEN/NOTIFY, within the
+ * Promote's wait), not by polling. Each run uses a schema of its own.
  * Needs KAGAMI_TEST_POSTGRES_URL (.ci/run starts PostgreSQL and sets it; with CI=true a missing URL fails).
  */
 class ReplicasIT {
@@ -127,7 +129,7 @@ class ReplicasIT {
         "-Dquarkus.flyway.\"postgresql\".schemas=" + schema,
         "-Dquarkus.grpc.server.port=" + grpcPort, "-Dquarkus.http.port=" + httpPort,
         "-Dkagami.data-dir=" + work.resolve(name), "-Dkagami.model.repository=" + models,
-        "-Dkagami.dataset.import-roots=" + work, "-Dkagami.registry.poll-interval=300ms")
+        "-Dkagami.dataset.import-roots=" + work, "-Dkagami.registry.poll-interval=1h")
         .directory(repo.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("KAGAMI_TMPDIR", work.resolve(name + "-tmp").toString());
     Process p = pb.start();

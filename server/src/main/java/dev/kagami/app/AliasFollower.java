@@ -28,7 +28,8 @@ import java.util.function.Supplier;
 /**
  * Keeps this server on the aliases the shared database holds: every poll interval it reads them, moves to
  * the version of any alias whose generation grew (another replica promoted it), and writes its heartbeat
- * with the generations it serves. A Promote on any replica can then wait until every live replica serves
+ * with the generations it serves; on PostgreSQL it also follows a move as soon as it is announced
+ * ({@link dev.kagami.persistence.AliasNotifications}). A Promote on any replica can then wait until every live replica serves
  * the new generation ({@link #await}). A move that fails here (a version that will not load) is retried
  * at the next poll and the old version keeps serving meanwhile.
  */
@@ -43,6 +44,7 @@ public class AliasFollower {
   private final ModelRegistry registry;
   private final ModelRepository repo;
   private final ReplicaRepository replicas;
+  private final dev.kagami.persistence.AliasNotifications notifications;
   private final ModelService models;
   private final Duration interval;
   private final Duration timeout;
@@ -54,10 +56,13 @@ public class AliasFollower {
   private final Map<String, Long> served = new ConcurrentHashMap<>();
   private final Map<String, String> versions = new ConcurrentHashMap<>();
   private ScheduledExecutorService timer;
+  private java.util.concurrent.ExecutorService listener;
+  private volatile boolean stopping;
 
-  public AliasFollower(ModelRegistry registry, ModelRepository repo, ReplicaRepository replicas, ModelService models,
-      KagamiConfig config, ThreadPools pools) {
+  public AliasFollower(ModelRegistry registry, ModelRepository repo, ReplicaRepository replicas,
+      dev.kagami.persistence.AliasNotifications notifications, ModelService models, KagamiConfig config, ThreadPools pools) {
     this.registry = registry;
+    this.notifications = notifications;
     this.repo = repo;
     this.replicas = replicas;
     this.models = models;
@@ -88,6 +93,13 @@ public class AliasFollower {
     timer = pools.scheduled("registry-follow");
     long ms = interval.toMillis();
     timer.scheduleWithFixedDelay(this::pollQuietly, ms, ms, TimeUnit.MILLISECONDS);
+    if (notifications.supported()) {
+      // PostgreSQL: follow a move when it is announced, not only at the next poll
+      listener = pools.workers("registry-listen", 1);
+      listener.execute(() -> notifications.listen(this::pollQuietly, () -> stopping, Duration.ofSeconds(1)));
+      LOG.infof("following alias moves as PostgreSQL announces them (LISTEN %s), and polling every %s",
+          dev.kagami.persistence.AliasNotifications.CHANNEL, interval);
+    }
   }
 
   /** Runs a local alias move with polling held off, so the poll never races it. */
@@ -179,8 +191,12 @@ public class AliasFollower {
 
   @PreDestroy
   void stop() {
+    stopping = true;
     if (timer != null) {
       timer.shutdownNow();
+    }
+    if (listener != null) {
+      listener.shutdownNow();
     }
     try {
       replicas.remove(id);

@@ -216,6 +216,13 @@ public final class ModelRepository {
           ps.setTimestamp(10, Timestamp.from(now));
           ps.executeUpdate();
         }
+        if (AliasNotifications.isPostgres(c)) { // the other replicas follow when this commits (AliasNotifications)
+          try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, ?)")) {
+            ps.setString(1, AliasNotifications.CHANNEL);
+            ps.setString(2, e.alias() + ":" + e.generation());
+            ps.executeQuery().close();
+          }
+        }
         c.commit();
         return new ModelAlias(e.alias(), e.to(), e.generation(), now);
       } catch (SQLException | IOException | RuntimeException x) {

@@ -23,6 +23,7 @@ public class Persistence {
   private final ModelRepository models;
   private final ReplicaRepository replicas;
   private final KeyRepository keys;
+  private final AliasNotifications notifications;
 
   public Persistence(KagamiConfig config, @Any InjectableInstance<AgroalDataSource> dataSources) {
     AgroalDataSource ds = switch (config.persistence().database()) {
@@ -36,6 +37,12 @@ public class Persistence {
     this.models = new ModelRepository(ds);
     this.replicas = new ReplicaRepository(ds);
     this.keys = new KeyRepository(ds);
+    this.notifications = new AliasNotifications(ds);
+  }
+
+  @Produces
+  public AliasNotifications aliasNotifications() {
+    return notifications;
   }
 
   @Produces
