@@ -16,6 +16,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -33,9 +34,13 @@ public class ModelArchives {
   private final ArchiveExtractor extractor;
   private final long maxUploadBytes;
   private final Path uploads;
+  /** Writes streamed uploads (gRPC UploadModel) off the transport's threads, one chunk at a time. */
+  private final java.util.concurrent.ExecutorService io;
 
-  public ModelArchives(ModelService models, ModelRegistry registry, KagamiConfig config) {
+  public ModelArchives(ModelService models, ModelRegistry registry, KagamiConfig config,
+      dev.kagami.concurrent.ThreadPools pools) {
     this.models = models;
+    this.io = pools.bounded("model-upload", 2, 256);
     this.registry = registry;
     // a model package is a few large files that compress little
     this.maxUploadBytes = config.model().maxUploadBytes();
@@ -74,6 +79,97 @@ public class ModelArchives {
       return models.importFrom(packageRoot(dir), actor);
     } finally {
       ArchiveExtractor.deleteQuietly(dir);
+    }
+  }
+
+  /** Starts a streamed upload: a part file under the uploads folder, written chunk by chunk. */
+  public Upload beginUpload() {
+    return new Upload();
+  }
+
+  /**
+   * One streamed upload. Chunks are written in order on this service's I/O threads; the upload is refused
+   * with INVALID_ARGUMENT once it passes the size limit, and its part file is removed when it ends
+   * (imported, refused, or abandoned by the caller).
+   */
+  public final class Upload {
+    private final Path file;
+    private OutputStream out;
+    private long size;
+    private CompletableFuture<?> last = CompletableFuture.completedFuture(null);
+
+    private Upload() {
+      try {
+        Files.createDirectories(uploads);
+        this.file = uploads.resolve(UUID.randomUUID() + ".zip.part");
+        this.out = new java.io.BufferedOutputStream(Files.newOutputStream(file), 1 << 16);
+      } catch (IOException e) {
+        throw new BackendUnavailable("cannot store the upload: " + e.getMessage(), e);
+      }
+    }
+
+    /** Appends {@code data} after the chunks before it. */
+    public synchronized CompletableFuture<Void> append(byte[] data) {
+      CompletableFuture<Void> f = last.thenRunAsync(() -> {
+        if (size + data.length > maxUploadBytes) {
+          throw new InvalidInput("the upload is over " + maxUploadBytes + " bytes (kagami.model.max-upload-bytes)");
+        }
+        try {
+          out.write(data);
+        } catch (IOException e) {
+          throw new BackendUnavailable("cannot store the upload: " + e.getMessage(), e);
+        }
+        size += data.length;
+      }, executor());
+      last = f;
+      return f;
+    }
+
+    /** Imports what was uploaded, once every chunk is written; the details of the registered version. */
+    public synchronized CompletableFuture<ModelService.ModelDetails> finish(String actor) {
+      CompletableFuture<ModelService.ModelDetails> f = last.thenApplyAsync(x -> {
+        try {
+          out.close();
+          return models.get(importArchive(file, size, actor).id());
+        } catch (IOException e) {
+          throw new BackendUnavailable("cannot store the upload: " + e.getMessage(), e);
+        } finally {
+          delete();
+        }
+      }, executor());
+      last = f;
+      return f;
+    }
+
+    /** Drops the upload (the caller went away or a chunk failed). */
+    public synchronized void abort() {
+      last = last.handleAsync((x, e) -> {
+        delete();
+        return null;
+      }, executor());
+    }
+
+    private void delete() {
+      try {
+        out.close();
+      } catch (IOException e) {
+        // removed below all the same
+      }
+      try {
+        Files.deleteIfExists(file);
+      } catch (IOException e) {
+        // a leftover part file in the uploads folder holds nothing registered
+      }
+    }
+
+    private java.util.concurrent.Executor executor() {
+      return task -> {
+        try {
+          io.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          throw new dev.kagami.error.KagamiException.Overloaded("too many model uploads at once; retry later");
+        }
+      };
     }
   }
 

@@ -45,7 +45,7 @@ public final class AccessPolicy {
     grpc("kagami.v1.FineTuneService", Role.READER, "GetRun", "ListRuns", "WatchRun");
     grpc("kagami.v1.FineTuneService", Role.ADMIN, "StartRun", "CancelRun");
     grpc("kagami.v1.ModelService", Role.READER, "ListModels", "GetModel", "ListAliases", "ListAliasEvents", "GetGateRules");
-    grpc("kagami.v1.ModelService", Role.ADMIN, "ImportModel", "ExportModel", "LoadModel", "UnloadModel", "DeleteModel",
+    grpc("kagami.v1.ModelService", Role.ADMIN, "ImportModel", "ExportModel", "UploadModel", "LoadModel", "UnloadModel", "DeleteModel",
         "CheckGate", "Promote", "Rollback", "SetGateRules");
     grpc("kagami.v1.JobService", Role.READER, "ListJobs", "GetJob", "WatchJob");
     grpc("kagami.v1.JobService", Role.ADMIN, "CancelJob");

@@ -82,6 +82,12 @@ public class ModelGrpcService implements ModelServiceGrpc.AsyncService, io.grpc.
     }
   }
 
+  /** The archive as the client streams it; see {@link ModelUploadSession}. */
+  @Override
+  public StreamObserver<dev.kagami.api.v1.ModelUploadChunk> uploadModel(StreamObserver<ModelVersion> out) {
+    return new ModelUploadSession(archives.beginUpload(), (io.grpc.stub.ServerCallStreamObserver<ModelVersion>) out);
+  }
+
   @Override
   @Blocking
   public void listModels(ListModelsRequest req, StreamObserver<ListModelsResponse> out) {
