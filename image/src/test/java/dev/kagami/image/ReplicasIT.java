@@ -41,7 +41,7 @@ import org.junit.jupiter.api.Test;
  * reports it switched), a Rollback on the other moves both back, and a client calling Embed on the
  * follower throughout sees no failed call, only the version changing. The poll interval is an hour, so
  * the follower can only have followed through PostgreSQL's notifications (LISTEN/NOTIFY, within the
- * Promote's wait), not by polling. Each run uses a schema of its own.
+ * Promote's wait), not by polling. Each run uses a schema of its own and drops it at the end.
  * Needs KAGAMI_TEST_POSTGRES_URL (.ci/run starts PostgreSQL and sets it; with CI=true a missing URL fails).
  */
 class ReplicasIT {
@@ -116,6 +116,9 @@ class ReplicasIT {
       for (Server s : servers) {
         s.channel().shutdownNow();
         ServerProcesses.killAll(s.process());
+      }
+      try (var c = java.sql.DriverManager.getConnection(url); var st = c.createStatement()) {
+        st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE"); // the test database keeps nothing of this run
       }
     }
   }
