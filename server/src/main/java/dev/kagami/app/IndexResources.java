@@ -31,7 +31,7 @@ public class IndexResources {
   private final ThreadPoolExecutor pool;
 
   public IndexResources(KagamiConfig config, jakarta.enterprise.event.Event<Opened> opened, ThreadPools threads) {
-    KagamiConfig.Index c = config.index();
+    dev.kagami.config.IndexConfig c = config.index();
     this.store = switch (c.store()) {
       case LUCENE -> {
         LuceneSettings s = LuceneSettings.defaults().withGraph(c.hnswM(), c.hnswBeamWidth())

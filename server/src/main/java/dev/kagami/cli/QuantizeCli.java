@@ -87,7 +87,7 @@ final class QuantizeCli implements Callable<Integer> {
       try {
         kpiCheck(o, base.directory(), r.pkg().directory());
       } catch (RuntimeException e) {
-        deleteTree(r.pkg().directory());
+        dev.kagami.finetune.PackageVersions.deleteTree(r.pkg().directory());
         throw e;
       }
     }
@@ -125,14 +125,6 @@ final class QuantizeCli implements Callable<Integer> {
         EmbeddingCache c = EmbeddingCache.open(EmbeddingCache.fileFor(cache, rt), rt.dimension())) {
       return new Evaluator(rt, c, cpu).evaluate(d, splits, Split.TEST, seed, Evaluator.Options.defaults(), (s, x, y) -> {})
           .summary();
-    }
-  }
-
-  private static void deleteTree(Path dir) throws java.io.IOException {
-    try (java.util.stream.Stream<Path> all = Files.walk(dir)) {
-      for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
     }
   }
 }

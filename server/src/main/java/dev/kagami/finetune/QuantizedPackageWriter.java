@@ -16,7 +16,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Locale;
 
@@ -57,23 +56,13 @@ public final class QuantizedPackageWriter {
    */
   public Result write(ModelPackage base, Path repository, String version, boolean text, float[] probeImages,
       double minParity) {
-    if (!version.matches("[A-Za-z0-9._-]{1,64}") || version.equals(base.manifest().version())) {
-      throw new InvalidInput("new version must be 1-64 letters, digits, '.', '_' or '-' and differ from the base's: '"
-          + version + "'");
-    }
+    Path target = PackageVersions.target(base, repository, version);
     if (base.layout() != ModelPackage.Layout.KAGAMI) {
       throw new InvalidInput("quantizing needs a Kagami-layout package (kagami-model.json): " + base.id());
     }
-    Path target = repository.resolve(base.manifest().name()).resolve(version);
-    if (Files.exists(target)) {
-      throw new InvalidInput("model " + base.manifest().name() + "/" + version + " exists already");
-    }
-    Path tmp = repository.resolve(base.manifest().name()).resolve("." + version + ".partial");
+    Path tmp = PackageVersions.partialFolder(target);
     try {
-      if (Files.exists(tmp)) {
-        deleteTree(tmp);
-      }
-      Files.createDirectories(tmp);
+      PackageVersions.clear(tmp);
       OnnxInt8Quantizer.Result v = OnnxInt8Quantizer.quantize(base.visualOnnx(), tmp.resolve("visual.onnx"));
       OnnxInt8Quantizer.Result t;
       if (text) {
@@ -100,18 +89,12 @@ public final class QuantizedPackageWriter {
         throw new InvalidModelPackage(String.format(Locale.ROOT, "int8 package %s/%s failed the parity gate: worst cosine "
             + "with the fp32 towers %.5f, below %.5f", base.manifest().name(), version, parity, minParity));
       }
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+      PackageVersions.publish(tmp, target);
       return new Result(new ModelPackageReader().read(target), parity, v, t);
     } catch (IOException e) {
       throw new UncheckedIOException("writing " + target + " failed: " + e.getMessage(), e);
     } finally {
-      if (Files.exists(tmp)) {
-        try {
-          deleteTree(tmp);
-        } catch (IOException e) {
-          // a leftover .partial folder is removed by the next write of that version
-        }
-      }
+      PackageVersions.discard(tmp);
     }
   }
 
@@ -130,14 +113,6 @@ public final class QuantizedPackageWriter {
         }
       }
       return worst;
-    }
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    try (java.util.stream.Stream<Path> all = Files.walk(dir)) {
-      for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
     }
   }
 }

@@ -16,7 +16,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Optional;
 
@@ -52,20 +51,10 @@ public final class TunedPackageWriter {
         || base.textualTorchScript().isEmpty()) {
       throw new InvalidInput("fine-tuning needs a Kagami-layout base package with visual.pt and textual.pt: " + base.id());
     }
-    if (!version.matches("[A-Za-z0-9._-]{1,64}") || version.equals(base.manifest().version())) {
-      throw new InvalidInput("new version must be 1-64 letters, digits, '.', '_' or '-' and differ from the base's: '"
-          + version + "'");
-    }
-    Path target = repository.resolve(base.manifest().name()).resolve(version);
-    if (Files.exists(target)) {
-      throw new InvalidInput("model " + base.manifest().name() + "/" + version + " exists already");
-    }
-    Path tmp = repository.resolve(base.manifest().name()).resolve("." + version + ".partial");
+    Path target = PackageVersions.target(base, repository, version);
+    Path tmp = PackageVersions.partialFolder(target);
     try {
-      if (Files.exists(tmp)) {
-        deleteTree(tmp);
-      }
-      Files.createDirectories(tmp);
+      PackageVersions.clear(tmp);
       tower(base.visualTorchScript().get(), base.visualOnnx(), visual, tmp.resolve("visual.pt"), tmp.resolve("visual.onnx"));
       tower(base.textualTorchScript().get(), base.textualOnnx(), textual, tmp.resolve("textual.pt"), tmp.resolve("textual.onnx"));
       Files.copy(base.tokenizer(), tmp.resolve("tokenizer.json"));
@@ -87,30 +76,12 @@ public final class TunedPackageWriter {
         throw new InvalidModelPackage("tuned package " + base.manifest().name() + "/" + version + " failed the parity "
             + "check: ONNX and TorchScript agree only to cosine " + parity + " (need " + MIN_PARITY + ")");
       }
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-      try (java.nio.channels.FileChannel dir = java.nio.channels.FileChannel.open(target.getParent(),
-          java.nio.file.StandardOpenOption.READ)) {
-        dir.force(true); // the rename itself
-      }
+      PackageVersions.publish(tmp, target);
       return new Result(new ModelPackageReader().read(target), parity);
     } catch (IOException e) {
       throw new UncheckedIOException("writing " + target + " failed: " + e.getMessage(), e);
     } finally {
-      if (Files.exists(tmp)) {
-        try {
-          deleteTree(tmp);
-        } catch (IOException e) {
-          // a leftover .partial folder is removed by the next write of that version
-        }
-      }
-    }
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    try (java.util.stream.Stream<Path> all = Files.walk(dir)) {
-      for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
+      PackageVersions.discard(tmp);
     }
   }
 
