@@ -32,6 +32,10 @@ public class FineTuneService {
   public static final double DEFAULT_LEARNING_RATE = 1e-4;
   public static final int DEFAULT_REALIGN_EPOCHS = 3;
   public static final double DEFAULT_REALIGN_LEARNING_RATE = 1e-5;
+  /** The class proxies' rate: 100x the default backbone rate, the authors' ratio (1e-4 beside 1e-6). */
+  public static final double DEFAULT_PROXY_LEARNING_RATE = 1e-2;
+  public static final RunSpec.Trainable DEFAULT_REALIGN_TRAINABLE = RunSpec.Trainable.LAST_BLOCKS;
+  public static final int DEFAULT_REALIGN_LAST_BLOCKS = 2;
   public static final long DEFAULT_SEED = 42;
   public static final int DEFAULT_PATIENCE = 3;
   public static final int DEFAULT_MINED_TOP_K = 20;
@@ -134,7 +138,10 @@ public class FineTuneService {
         or(c.realignLearningRate(), DEFAULT_REALIGN_LEARNING_RATE), or(c.seed(), DEFAULT_SEED), or(c.validateEvery(), 0), p,
         or(c.captions(), RunSpec.CaptionSource.DATASET), or(c.minedTopK(), DEFAULT_MINED_TOP_K),
         or(c.minedThreshold(), DEFAULT_MINED_THRESHOLD), or(c.maxTrainImages(), 0),
-        c.newVersion() == null || c.newVersion().isEmpty() ? "ft-" + id.substring(0, 8) : c.newVersion());
+        c.newVersion() == null || c.newVersion().isEmpty() ? "ft-" + id.substring(0, 8) : c.newVersion(),
+        or(c.proxyLearningRate(), DEFAULT_PROXY_LEARNING_RATE), or(c.realignTrainable(), DEFAULT_REALIGN_TRAINABLE),
+        or(c.realignLastBlocks(), DEFAULT_REALIGN_LAST_BLOCKS), or(c.realignWarmupSteps(), 0),
+        Boolean.TRUE.equals(c.realignTrainEmbeddings()));
     return c.captions() == null ? runs.defaultCaptions(s) : s;
   }
 

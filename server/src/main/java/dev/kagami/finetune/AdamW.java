@@ -10,9 +10,12 @@ import java.util.Map;
 /**
  * AdamW (Loshchilov and Hutter: Adam with weight decay decoupled from the gradient) over parameter groups,
  * each with its own learning rate and decay, as the method needs: the backbone at the base rate, ArcMargin's
- * class proxies at 100x (method.md). Before each update the gradients of all groups are clipped together to
- * a global L2 norm ({@code maxGradNorm}, as {@code torch.nn.utils.clip_grad_norm_}), and the learning rate
- * follows a {@link CosineSchedule}.
+ * class proxies at their own rate (method.md). Before each update the gradients are clipped to an L2 norm
+ * ({@code maxGradNorm}, as {@code torch.nn.utils.clip_grad_norm_}): of all groups together
+ * ({@link Clipping#GLOBAL}) or of each group on its own ({@link Clipping#PER_GROUP}, as the method's authors clip
+ * the backbone and the loss's proxies separately); the learning rate follows a {@link CosineSchedule}.
+ * {@link #decaySplit} divides a tower's parameters into those that decay and those that do not (LayerNorm,
+ * biases, embeddings).
  *
  * <p>Update of a parameter p with gradient g at step t (1-based), rate lr, decay wd:
  * {@code m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; p -= lr (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps) + lr wd p}
@@ -21,8 +24,11 @@ import java.util.Map;
  */
 public final class AdamW implements AutoCloseable {
 
-  /** Parameters sharing a learning rate and weight decay. */
-  public record Group(String name, List<NDArray> parameters, double learningRate, double weightDecay) {
+  /**
+   * Parameters sharing a learning rate and weight decay; {@code clipSet} names the groups whose gradients
+   * {@link Clipping#PER_GROUP} clips together (a tower split by {@link #decaySplit} is one set).
+   */
+  public record Group(String name, List<NDArray> parameters, double learningRate, double weightDecay, String clipSet) {
 
     public Group {
       parameters = List.copyOf(parameters);
@@ -30,16 +36,56 @@ public final class AdamW implements AutoCloseable {
         throw new IllegalArgumentException("group " + name + ": negative learning rate or decay");
       }
     }
+
+    /** A group that is its own clipping set. */
+    public Group(String name, List<NDArray> parameters, double learningRate, double weightDecay) {
+      this(name, parameters, learningRate, weightDecay, name);
+    }
   }
 
   /** What one step did: the global gradient norm before clipping, and the scheduled factor used. */
   public record StepInfo(int step, double gradNorm, double lrFactor) {}
+
+  /** Over what the gradient norm is clipped. */
+  public enum Clipping {
+    /** All groups' gradients together, one norm. */
+    GLOBAL,
+    /** Each group's gradients by that group's own norm. */
+    PER_GROUP
+  }
+
+  /**
+   * A tower's trainable parameters as two groups at one learning rate: {@code name} with {@code weightDecay}
+   * and {@code name + "-no-decay"} without, which holds LayerNorm weights, biases and embeddings (the usual
+   * exemption: decaying them pulls scales and offsets to 0, which regularises nothing). Either may be empty.
+   */
+  public static List<Group> decaySplit(String name, List<String> names, List<NDArray> parameters, double learningRate,
+      double weightDecay) {
+    if (names.size() != parameters.size()) {
+      throw new IllegalArgumentException(names.size() + " names for " + parameters.size() + " parameters");
+    }
+    List<NDArray> decay = new ArrayList<>();
+    List<NDArray> keep = new ArrayList<>();
+    for (int i = 0; i < names.size(); i++) {
+      (decays(names.get(i)) ? decay : keep).add(parameters.get(i));
+    }
+    return List.of(new Group(name, decay, learningRate, weightDecay, name),
+        new Group(name + "-no-decay", keep, learningRate, 0, name));
+  }
+
+  /** Whether weight decay applies to the parameter so named: not to LayerNorm, biases and embeddings. */
+  public static boolean decays(String parameterName) {
+    String leaf = parameterName.substring(parameterName.lastIndexOf('.') + 1);
+    return !(leaf.equals("bias") || parameterName.contains("ln_") || parameterName.contains("embedding")
+        || leaf.equals("logit_scale"));
+  }
 
   private final List<Group> groups;
   private final double beta1;
   private final double beta2;
   private final double eps;
   private final double maxGradNorm;
+  private final Clipping clipping;
   private final CosineSchedule schedule;
   private final NDManager state;
   private final Map<NDArray, NDArray[]> moments = new IdentityHashMap<>();
@@ -50,6 +96,11 @@ public final class AdamW implements AutoCloseable {
    */
   public AdamW(NDManager manager, List<Group> groups, double beta1, double beta2, double eps, double maxGradNorm,
       CosineSchedule schedule) {
+    this(manager, groups, beta1, beta2, eps, maxGradNorm, Clipping.GLOBAL, schedule);
+  }
+
+  public AdamW(NDManager manager, List<Group> groups, double beta1, double beta2, double eps, double maxGradNorm,
+      Clipping clipping, CosineSchedule schedule) {
     if (maxGradNorm <= 0) {
       throw new IllegalArgumentException("max gradient norm must be positive");
     }
@@ -58,6 +109,7 @@ public final class AdamW implements AutoCloseable {
     this.beta2 = beta2;
     this.eps = eps;
     this.maxGradNorm = maxGradNorm;
+    this.clipping = clipping;
     this.schedule = schedule;
     this.state = manager.newSubManager();
   }
@@ -89,26 +141,38 @@ public final class AdamW implements AutoCloseable {
 
   private StepInfo update() {
     List<NDArray> grads = new ArrayList<>();
+    double[] groupSq = new double[groups.size()];
     double sq = 0;
-    for (Group g : groups) {
-      for (NDArray p : g.parameters()) {
+    for (int gi = 0; gi < groups.size(); gi++) {
+      for (NDArray p : groups.get(gi).parameters()) {
         // a new handle on the parameter's gradient, in the parameter's manager: it and every intermediate
         // here are closed, or each step would leak native memory for the life of the model
         NDArray grad = p.getGradient();
         grads.add(grad);
         try (NDArray squared = grad.square(); NDArray sum = squared.sum()) {
-          sq += sum.getFloat();
+          groupSq[gi] += sum.getFloat();
         }
       }
+      sq += groupSq[gi];
     }
     double norm = Math.sqrt(sq);
-    double clip = norm > maxGradNorm ? maxGradNorm / (norm + 1e-6) : 1.0;
+    Map<String, Double> setSq = new java.util.HashMap<>();
+    for (int gi = 0; gi < groups.size(); gi++) {
+      setSq.merge(groups.get(gi).clipSet(), groupSq[gi], Double::sum);
+    }
+    double[] clips = new double[groups.size()];
+    for (int gi = 0; gi < groups.size(); gi++) {
+      double n = clipping == Clipping.GLOBAL ? norm : Math.sqrt(setSq.get(groups.get(gi).clipSet()));
+      clips[gi] = n > maxGradNorm ? maxGradNorm / (n + 1e-6) : 1.0;
+    }
     double factor = schedule.factor(step);
     step++;
     double bias1 = 1 - Math.pow(beta1, step);
     double bias2 = 1 - Math.pow(beta2, step);
     int i = 0;
-    for (Group g : groups) {
+    for (int gi = 0; gi < groups.size(); gi++) {
+      Group g = groups.get(gi);
+      double clip = clips[gi];
       double lr = g.learningRate() * factor;
       for (NDArray p : g.parameters()) {
         NDArray grad = grads.get(i++);

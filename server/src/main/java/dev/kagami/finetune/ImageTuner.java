@@ -16,8 +16,10 @@ import java.util.function.Consumer;
 
 /**
  * The image side of GPR-FT / 2SFT stage 1: trains the selected parameters of an image tower with
- * ArcMargin against learnable class proxies (s = 30, m = 0.1; proxies at 100x the backbone's learning rate),
- * AdamW with a cosine schedule and gradient clipping, seeded data order and augmentation (resize 1.125x,
+ * ArcMargin against learnable class proxies (s = 30, m = 0.1; the proxies at their own learning rate, the
+ * authors' 1e-4 against the backbone's 1e-6), AdamW with a cosine schedule (no weight decay on the proxies,
+ * LayerNorm weights, biases and embeddings; gradients clipped per group, backbone and proxies apart, as the
+ * authors do), seeded data order and augmentation (resize 1.125x,
  * random crop, flip, colour jitter). Proxies start at the normalised class means of the untrained tower's
  * embeddings of the evaluation views (random proxies cost a short PoC run most of its steps).
  */
@@ -38,35 +40,36 @@ public final class ImageTuner {
    * @param epochs passes over the training set
    * @param batchSize images per step (the last, smaller batch of an epoch is dropped)
    * @param learningRate the backbone's peak learning rate
-   * @param weightDecay AdamW decay of the backbone (the proxies have none)
-   * @param proxyLrMultiplier the proxies' learning rate over the backbone's (the method: 100)
+   * @param weightDecay AdamW decay of the backbone's weights (not of its LayerNorms, biases and embeddings;
+   *     the proxies have none)
+   * @param proxyLearningRate the class proxies' peak learning rate (an absolute value; the authors' code: 1e-4)
    * @param warmupSteps linear warm-up
    * @param maxGradNorm global gradient-norm clip
    * @param seed data order and augmentation
    * @param captionWeight weight of Multi-Caption ArcMargin against the frozen caption embeddings: 0 is GPR-FT
    *     (ArcMargin only), 0.25 is MCIP ({@code 0.75 ArcMargin + 0.25 MCArcMargin})
    */
-  public record Config(int epochs, int batchSize, double learningRate, double weightDecay, double proxyLrMultiplier,
+  public record Config(int epochs, int batchSize, double learningRate, double weightDecay, double proxyLearningRate,
       int warmupSteps, double maxGradNorm, long seed, double captionWeight) {
 
     public Config {
-      if (epochs < 1 || batchSize < 2 || learningRate <= 0 || weightDecay < 0 || proxyLrMultiplier <= 0 || warmupSteps < 0
+      if (epochs < 1 || batchSize < 2 || learningRate <= 0 || weightDecay < 0 || proxyLearningRate <= 0 || warmupSteps < 0
           || maxGradNorm <= 0 || captionWeight < 0 || captionWeight > 1) {
         throw new InvalidInput("invalid fine-tuning configuration " + this);
       }
     }
 
-    /** GPR-FT: ArcMargin only. */
+    /** GPR-FT: ArcMargin only, the proxies at 100x the backbone's rate (the authors' ratio). */
     public static Config gprFt(int epochs, int batchSize, double learningRate, long seed) {
-      return new Config(epochs, batchSize, learningRate, 0.05, 100, 0, 1.0, seed, 0);
+      return new Config(epochs, batchSize, learningRate, 0.05, 100 * learningRate, 0, 1.0, seed, 0);
     }
 
     public Config withCaptionWeight(double w) {
-      return new Config(epochs, batchSize, learningRate, weightDecay, proxyLrMultiplier, warmupSteps, maxGradNorm, seed, w);
+      return new Config(epochs, batchSize, learningRate, weightDecay, proxyLearningRate, warmupSteps, maxGradNorm, seed, w);
     }
 
     public Config withWarmup(int steps) {
-      return new Config(epochs, batchSize, learningRate, weightDecay, proxyLrMultiplier, steps, maxGradNorm, seed,
+      return new Config(epochs, batchSize, learningRate, weightDecay, proxyLearningRate, steps, maxGradNorm, seed,
           captionWeight);
     }
   }
@@ -137,10 +140,11 @@ public final class ImageTuner {
           : classMeans(m, examples, classes);
       proxies.setRequiresGradient(true);
       List<NDArray> backbone = tower.trainableParameters().stream().map(Parameter::getArray).toList();
-      AdamW.Group main = new AdamW.Group("backbone", backbone, cfg.learningRate(), cfg.weightDecay());
-      List<AdamW.Group> groups = List.of(main,
-          new AdamW.Group("proxies", List.of(proxies), cfg.learningRate() * cfg.proxyLrMultiplier(), 0));
-      try (AdamW opt = new AdamW(m, groups, 0.9, 0.999, 1e-8, cfg.maxGradNorm(),
+      List<AdamW.Group> groups = new ArrayList<>(
+          AdamW.decaySplit("backbone", tower.trainableNames(), backbone, cfg.learningRate(), cfg.weightDecay()));
+      AdamW.Group main = groups.get(0);
+      groups.add(new AdamW.Group("proxies", List.of(proxies), cfg.proxyLearningRate(), 0));
+      try (AdamW opt = new AdamW(m, groups, 0.9, 0.999, 1e-8, cfg.maxGradNorm(), AdamW.Clipping.PER_GROUP,
           new CosineSchedule(Math.min(cfg.warmupSteps(), total), total, 0))) {
         TrainingLoop.Plan plan = new TrainingLoop.Plan("fine-tuning", examples.size(), cfg.batchSize(), total, cfg.seed());
         return new TrainingLoop(engine).run(plan, m, opt, main, session, resumed, (batchIdx, rnd, batch) -> {
@@ -158,9 +162,10 @@ public final class ImageTuner {
           NDArray l = Losses.arcMargin(emb, proxies, labels, Losses.S, Losses.M);
           if (cfg.captionWeight() > 0) {
             NDArray[] captions = batchCaptions(batch, batchExamples, captionEmbeddings);
-            if (captions != null) {
+            l = l.mul((float) (1 - cfg.captionWeight()));
+            if (captions != null) { // a batch without any caption adds 0, as in the authors' code
               NDArray mc = Losses.multiCaptionArcMargin(emb, captions[0], captions[1], Losses.S, Losses.M, 0);
-              l = l.mul((float) (1 - cfg.captionWeight())).add(mc.mul((float) cfg.captionWeight()));
+              l = l.add(mc.mul((float) cfg.captionWeight()));
             }
           }
           return l;
@@ -195,15 +200,27 @@ public final class ImageTuner {
     return new NDArray[] {m.create(caps, new Shape(column.size(), dim)), m.create(pos, new Shape(batch.size(), column.size()))};
   }
 
-  /** Normalised embeddings of the evaluation views, one row per image. */
+  /** Normalised embeddings of the evaluation views (resize 1.125x, centre crop), one row per image. */
   public float[][] embed(List<RgbImage> images, int batchSize) {
+    return embed(images, batchSize, augment::eval);
+  }
+
+  /**
+   * Normalised embeddings of the images as serving and evaluation see them: the model's own CLIP transform
+   * of the whole image, nothing before it (give it the images as decoded, not shrunk for training).
+   */
+  public float[][] embedAsServed(List<RgbImage> images, int batchSize) {
+    return embed(images, batchSize, img -> img);
+  }
+
+  private float[][] embed(List<RgbImage> images, int batchSize, java.util.function.UnaryOperator<RgbImage> view) {
     float[][] out = new float[images.size()][];
     try (NDManager m = engine.newBaseManager()) {
       for (int from = 0; from < images.size(); from += batchSize) {
         int n = Math.min(batchSize, images.size() - from);
         float[] px = new float[n * transform.tensorLength()];
         for (int i = 0; i < n; i++) {
-          transform.apply(augment.eval(images.get(from + i)), px, i * transform.tensorLength());
+          transform.apply(view.apply(images.get(from + i)), px, i * transform.tensorLength());
         }
         try (NDManager batch = m.newSubManager()) {
           NDArray e = Losses.l2normalize(tower.embed(batch.create(px, new Shape(n, 3, transform.size(), transform.size()))));

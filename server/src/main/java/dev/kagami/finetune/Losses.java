@@ -107,9 +107,11 @@ public final class Losses {
   /**
    * Multi-Caption ArcMargin: each image i against every caption k of the batch (frozen text embeddings
    * t_k); for the image's own captions P_i the logit is {@code s * cos(theta_ik + m)}, otherwise
-   * {@code s * cos theta_ik}; soft target {@code 1/|P_i|} on P_i. Images without captions are left out
-   * of the mean. With {@code oddityWeight > 0}, adds the authors' code's extra term
-   * {@code oddityWeight * max_k[-(1 - t_ik) * log softmax(z_i)_k]}.
+   * {@code s * cos theta_ik}; soft target {@code 1/|P_i|} on P_i. With {@code oddityWeight > 0}, adds the
+   * authors' code's extra term {@code oddityWeight * max_k[-(1 - t_ik) * log softmax(z_i)_k]}. The mean is
+   * over every image of the batch, as in the authors' code: an image without captions has no target, so its
+   * first term is 0 (and its extra term, when on, is its largest {@code -log softmax}); it still counts in
+   * the batch size, so a batch with fewer captioned images pulls less.
    *
    * @param positives [N, K] with 1 where caption k belongs to image i
    */
@@ -119,7 +121,6 @@ public final class Losses {
     NDArray p = positives.toType(cos.getDataType(), false);
     NDArray logits = p.mul(cosPlusMargin(cos, m)).add(p.neg().add(1).mul(cos)).mul(s);
     NDArray counts = p.sum(new int[] {1}, true);
-    NDArray has = counts.gt(0).toType(cos.getDataType(), false);
     NDArray targets = p.div(counts.maximum(1));
     NDArray logp = logits.logSoftmax(1);
     NDArray perImage = logp.mul(targets).sum(new int[] {1}, true).neg();
@@ -127,6 +128,6 @@ public final class Losses {
       NDArray odd = logp.mul(targets.neg().add(1)).neg().max(new int[] {1}, true);
       perImage = perImage.add(odd.mul(oddityWeight));
     }
-    return perImage.mul(has).sum().div(has.sum().maximum(1));
+    return perImage.mean();
   }
 }

@@ -6,14 +6,11 @@ import dev.kagami.dataset.Split;
 import dev.kagami.dataset.Splits;
 import dev.kagami.dataset.Subsample;
 import dev.kagami.error.KagamiException.InvalidInput;
-import dev.kagami.evaluation.Classification;
 import dev.kagami.evaluation.EvaluationReport;
 import dev.kagami.evaluation.Embeddings;
 import dev.kagami.evaluation.ImageRetrieval;
-import dev.kagami.evaluation.PromptTemplates;
 import dev.kagami.finetune.Checkpoint;
 import dev.kagami.finetune.ImageTuner;
-import dev.kagami.finetune.TextRealigner;
 import dev.kagami.finetune.TrainableTower;
 import dev.kagami.finetune.TunedPackageWriter;
 import dev.kagami.model.ModelPackage;
@@ -37,7 +34,7 @@ import java.util.function.Predicate;
 /**
  * Runs one fine-tuning run to its end: the image stage (GPR-FT or MCIP), the optional re-alignment stage,
  * the tuned package, and the before/after evaluation on the test split. Each stage validates at an
- * interval on the validation split (image stage: image-to-image mAP; re-alignment: zero-shot accuracy),
+ * interval on the validation split (image stage: image-to-image mAP; re-alignment: see {@link RealignStage}),
  * keeps its best weights by validation (never by test) and stops early when validation stops improving.
  *
  * <p>All state lives in the run's folder, so a run that stopped (crash, restart) resumes where it was:
@@ -146,11 +143,11 @@ public final class FineTuneRunner {
             ex.add(new ImageTuner.Example(trainImages.get(i), trainLabels[i],
                 spec.method().usesCaptions() ? captions.perImage().get(i) : new int[0]));
           }
-          ImageTuner.Config cfg = new ImageTuner.Config(spec.epochs(), spec.batchSize(), spec.learningRate(), 0.05, 100,
-              0, 1.0, spec.seed(), spec.method().usesCaptions() ? 0.25 : 0);
+          ImageTuner.Config cfg = new ImageTuner.Config(spec.epochs(), spec.batchSize(), spec.learningRate(), 0.05,
+              spec.proxyLearningRate(), 0, 1.0, spec.seed(), spec.method().usesCaptions() ? 0.25 : 0);
           int perEpoch = train.size() / spec.batchSize();
           listener.stage(IMAGE, perEpoch * spec.epochs());
-          StageSession session = new StageSession(IMAGE, imageDir, spec, perEpoch, listener, cancelled, suspended, "i2i_map", visual::save,
+          StageSession session = new StageSession(IMAGE, imageDir, spec, perEpoch, perEpoch * spec.epochs(), listener, cancelled, suspended, "i2i_map", visual::save,
               () -> {
                 Embeddings e = Embeddings.of(List.of(tuner.embed(valImages, 64)));
                 ImageRetrieval.Result r = ImageRetrieval.evaluate(parallel, e, valLabels, dataset.classes().size());
@@ -167,41 +164,8 @@ public final class FineTuneRunner {
       Optional<Path> textualBest = Optional.empty();
       if (spec.method().realigns()) {
         long t2 = System.nanoTime();
-        float[][] trainEmb;
-        float[][] valEmb;
-        try (TrainableTower visual = TrainableTower.load(visualBest, TrainableTower.projectionOnly())) {
-          ImageTuner embedder = new ImageTuner(visual, transform);
-          trainEmb = embedder.embed(trainImages, 64);
-          valEmb = embedder.embed(valImages, 64);
-        }
-        List<long[]> prompts = dataset.classes().stream()
-            .map(c -> tok.tokenize(PromptTemplates.SIMPLE.get(0).replace("{}", PromptTemplates.className(c)))).toList();
-        textualBest = Optional.of(StageDirectory.run(realignDir, () -> {
-          try (TrainableTower textual = TrainableTower.select(
-              Checkpoint.towerFile(realignDir.resolve("checkpoint")).orElse(base.textualTorchScript().orElseThrow()),
-              selector(spec))) {
-            TextRealigner realigner = new TextRealigner(textual, base.manifest().text().contextLength());
-            List<TextRealigner.Example> ex = new ArrayList<>();
-            for (int i = 0; i < train.size(); i++) {
-              List<long[]> caps = new ArrayList<>();
-              for (int c : captions.forRealign().get(i)) {
-                caps.add(captions.tokens().get(c));
-              }
-              ex.add(new TextRealigner.Example(trainEmb[i], caps));
-            }
-            int perEpoch = train.size() / spec.batchSize();
-            listener.stage(REALIGN, perEpoch * spec.realignEpochs());
-            StageSession session = new StageSession(REALIGN, realignDir, spec, perEpoch, listener, cancelled, suspended, "zero_shot",
-                textual::save, () -> {
-                  Embeddings protos = Embeddings.of(List.of(realigner.embed(prompts)));
-                  double acc = Classification.zeroShot(parallel, Embeddings.of(List.of(valEmb)), valLabels, protos).accuracy();
-                  return Map.of("zero_shot", acc);
-                });
-            realigner.train(ex, new TextRealigner.Config(spec.realignEpochs(), spec.batchSize(), spec.realignLearningRate(),
-                0.1, 0, 1.0, spec.seed()), session);
-            return session.bestStep;
-          }
-        }));
+        textualBest = Optional.of(new RealignStage(decoder, parallel).run(new RealignStage.Inputs(spec, base, dataset, train, val,
+            valLabels, captions, tok, transform, visualBest), realignDir, listener, cancelled, suspended));
         timings.put(REALIGN, seconds(t2));
       }
 
@@ -215,7 +179,8 @@ public final class FineTuneRunner {
       } else {
         // loaded with the run's selection: the package writer writes the parameters that trained into the ONNX
         try (TrainableTower v = TrainableTower.select(visualBest, selector(spec));
-            TrainableTower t = textualBest.isPresent() ? TrainableTower.select(textualBest.get(), selector(spec)) : null) {
+            TrainableTower t = textualBest.isPresent() ? TrainableTower.select(textualBest.get(), RealignStage.selector(spec))
+                : null) {
           String description = String.format(Locale.ROOT, "%s fine-tuned from %s by Kagami: %s on dataset %s (%d training images, "
               + "seed %d, %s%s), best checkpoints by validation.", base.manifest().name(), base.id(), spec.method(), dataset.name(),
               train.size(), spec.seed(), spec.trainable(), spec.trainable() == RunSpec.Trainable.LAST_BLOCKS

@@ -167,10 +167,7 @@ public class RunManager {
   public RunSpec defaultCaptions(RunSpec s) {
     StoredDataset d = datasets.find(s.dataset()).orElseThrow(() -> new NotFound("no dataset named '" + s.dataset() + "'"));
     boolean has = d.dataset().items().stream().anyMatch(it -> !it.captions().isEmpty());
-    return new RunSpec(s.baseName(), s.baseVersion(), s.dataset(), s.method(), s.trainable(), s.lastBlocks(), s.epochs(),
-        s.batchSize(), s.learningRate(), s.realignEpochs(), s.realignLearningRate(), s.seed(), s.validateEvery(), s.patience(),
-        has ? RunSpec.CaptionSource.DATASET : RunSpec.CaptionSource.LABEL_TEMPLATES, s.minedTopK(), s.minedThreshold(),
-        s.maxTrainImages(), s.newVersion());
+    return s.withCaptions(has ? RunSpec.CaptionSource.DATASET : RunSpec.CaptionSource.LABEL_TEMPLATES);
   }
 
   public StoredRun get(String id) {

@@ -13,7 +13,7 @@ import dev.kagami.error.KagamiException.InvalidInput;
  * @param lastBlocks with {@link Trainable#LAST_BLOCKS}: how many of the last transformer blocks
  * @param epochs passes of the image stage
  * @param batchSize images per step
- * @param learningRate the image stage's peak learning rate (the proxies' is 100x)
+ * @param learningRate the image stage's peak learning rate
  * @param realignEpochs passes of the re-alignment stage (2SFT, MCIP + Re-A)
  * @param realignLearningRate the re-alignment stage's peak learning rate
  * @param seed data order, augmentation and caption draws
@@ -24,11 +24,19 @@ import dev.kagami.error.KagamiException.InvalidInput;
  * @param minedThreshold cosine a mined caption must exceed
  * @param maxTrainImages at most this many training images, taken evenly over classes; 0 for all
  * @param newVersion the tuned package's version
+ * @param proxyLearningRate the image stage's class proxies' peak learning rate (absolute; the authors' code:
+ *     1e-4 beside a backbone at 1e-6)
+ * @param realignTrainable which parameters of the text tower re-alignment trains
+ * @param realignLastBlocks with {@link Trainable#LAST_BLOCKS} for re-alignment: how many of the last text blocks
+ * @param realignWarmupSteps re-alignment's linear warm-up
+ * @param realignTrainEmbeddings whether re-alignment also trains the token and positional embeddings (with
+ *     {@link Trainable#ALL}; frozen otherwise)
  */
 public record RunSpec(String baseName, String baseVersion, String dataset, Method method, Trainable trainable,
     int lastBlocks, int epochs, int batchSize, double learningRate, int realignEpochs, double realignLearningRate,
     long seed, int validateEvery, int patience, CaptionSource captions, int minedTopK, double minedThreshold,
-    int maxTrainImages, String newVersion) {
+    int maxTrainImages, String newVersion, double proxyLearningRate, Trainable realignTrainable, int realignLastBlocks,
+    int realignWarmupSteps, boolean realignTrainEmbeddings) {
 
   public enum Method {
     /** Image tower with ArcMargin only: the reference that breaks text alignment. */
@@ -60,7 +68,30 @@ public record RunSpec(String baseName, String baseVersion, String dataset, Metho
     MINED
   }
 
+  /**
+   * A spec without the per-stage settings, as runs were stored before they existed (and as tests write them):
+   * the proxies at 100x the image stage's rate, re-alignment training what the image stage trains, no warm-up.
+   */
+  public RunSpec(String baseName, String baseVersion, String dataset, Method method, Trainable trainable, int lastBlocks,
+      int epochs, int batchSize, double learningRate, int realignEpochs, double realignLearningRate, long seed,
+      int validateEvery, int patience, CaptionSource captions, int minedTopK, double minedThreshold, int maxTrainImages,
+      String newVersion) {
+    this(baseName, baseVersion, dataset, method, trainable, lastBlocks, epochs, batchSize, learningRate, realignEpochs,
+        realignLearningRate, seed, validateEvery, patience, captions, minedTopK, minedThreshold, maxTrainImages, newVersion, 0,
+        null, 0, 0, false);
+  }
+
   public RunSpec {
+    // a run stored before the per-stage settings existed reads them as 0 / null: it keeps what it did then
+    if (proxyLearningRate == 0) {
+      proxyLearningRate = 100 * learningRate;
+    }
+    if (realignTrainable == null) {
+      realignTrainable = trainable;
+    }
+    if (realignLastBlocks == 0) {
+      realignLastBlocks = lastBlocks;
+    }
     require(baseName != null && !baseName.isBlank(), "base model name is required");
     require(baseVersion != null && !baseVersion.isBlank(), "base model version is required");
     require(dataset != null && !dataset.isBlank(), "dataset is required");
@@ -74,6 +105,10 @@ public record RunSpec(String baseName, String baseVersion, String dataset, Metho
         "realign learning rate must be in (0, 1), is " + realignLearningRate);
     require(validateEvery >= 0 && patience >= 0 && maxTrainImages >= 0, "validate_every, patience and max_train_images must be >= 0");
     require(minedTopK >= 1 && minedThreshold > -1 && minedThreshold < 1, "mined top-k must be >= 1 and the threshold in (-1, 1)");
+    require(proxyLearningRate > 0 && proxyLearningRate < 1, "proxy learning rate must be in (0, 1), is " + proxyLearningRate);
+    require(realignTrainable != Trainable.LAST_BLOCKS || realignLastBlocks >= 1,
+        "realign last_blocks must be >= 1 with LAST_BLOCKS, is " + realignLastBlocks);
+    require(realignWarmupSteps >= 0, "realign warm-up steps must be >= 0, is " + realignWarmupSteps);
     require(newVersion != null && newVersion.matches("[A-Za-z0-9._-]{1,64}") && !newVersion.startsWith("."),
         "new version must be 1-64 letters, digits, '.', '_' or '-': '" + newVersion + "'");
     require(!newVersion.equals(baseVersion), "new version must differ from the base's");
@@ -83,6 +118,13 @@ public record RunSpec(String baseName, String baseVersion, String dataset, Metho
     if (!ok) {
       throw new InvalidInput(message);
     }
+  }
+
+  /** This spec with {@code c} as its captions. */
+  public RunSpec withCaptions(CaptionSource c) {
+    return new RunSpec(baseName, baseVersion, dataset, method, trainable, lastBlocks, epochs, batchSize, learningRate,
+        realignEpochs, realignLearningRate, seed, validateEvery, patience, c, minedTopK, minedThreshold, maxTrainImages,
+        newVersion, proxyLearningRate, realignTrainable, realignLastBlocks, realignWarmupSteps, realignTrainEmbeddings);
   }
 
   public String baseModel() {

@@ -30,11 +30,15 @@ final class StageSession implements TrainingSession {
   int bestStep = -1;
   int sinceBest;
 
-  StageSession(String stage, Path dir, RunSpec spec, int perEpoch, FineTuneRunner.Listener listener, BooleanSupplier cancelled,
-      BooleanSupplier suspended, String primary, Saver saver, java.util.function.Supplier<Map<String, Double>> validator) {
+  /** Validations a stage gets at least when the spec leaves their interval to the default (fewer epochs than this). */
+  static final int MIN_VALIDATIONS = 10;
+
+  StageSession(String stage, Path dir, RunSpec spec, int perEpoch, int totalSteps, FineTuneRunner.Listener listener,
+      BooleanSupplier cancelled, BooleanSupplier suspended, String primary, Saver saver,
+      java.util.function.Supplier<Map<String, Double>> validator) {
     this.stage = stage;
     this.dir = dir;
-    this.every = spec.validateEvery() > 0 ? spec.validateEvery() : perEpoch;
+    this.every = spec.validateEvery() > 0 ? spec.validateEvery() : defaultInterval(perEpoch, totalSteps);
     this.patience = spec.patience();
     this.listener = listener;
     this.cancelled = cancelled;
@@ -42,6 +46,14 @@ final class StageSession implements TrainingSession {
     this.primary = primary;
     this.saver = saver;
     this.validator = validator;
+  }
+
+  /**
+   * The default validation interval: once per epoch, or more often so that the stage is validated at least
+   * {@link #MIN_VALIDATIONS} times (besides step 0) and the best step can be chosen.
+   */
+  static int defaultInterval(int perEpoch, int totalSteps) {
+    return Math.max(1, Math.min(perEpoch, totalSteps / MIN_VALIDATIONS));
   }
 
   @Override

@@ -145,6 +145,51 @@ class AdamWTest {
     }
   }
 
+  /** Group b's first step with a's gradient 1e6 times larger: clipped away with a global norm, whole per group. */
+  private double firstStepOfSmallGroup(AdamW.Clipping clipping) {
+    try (NDManager m = manager.newSubManager()) {
+      NDArray a = m.create(new float[] {1});
+      NDArray b = m.create(new float[] {1});
+      a.setRequiresGradient(true);
+      b.setRequiresGradient(true);
+      List<AdamW.Group> groups = List.of(new AdamW.Group("a", List.of(a), 1e-3, 0), new AdamW.Group("b", List.of(b), 1e-3, 0));
+      try (AdamW opt = new AdamW(m, groups, 0.9, 0.999, 1e-8, 1.0, clipping, new CosineSchedule(0, 100, 0))) {
+        try (GradientCollector gc = engine.newGradientCollector()) {
+          gc.backward(a.mul(1e6f).add(b.mul(1e-3f)).sum());
+        }
+        opt.step();
+      }
+      return 1 - b.toFloatArray()[0];
+    }
+  }
+
+  @Test
+  void per_group_clipping_keeps_a_small_group_from_being_clipped_by_a_large_one() {
+    // global: b's gradient 1e-3 is scaled by ~1e-6 to 1e-9, below eps 1e-8, so Adam moves it by ~lr/11
+    assertThat(firstStepOfSmallGroup(AdamW.Clipping.GLOBAL)).isCloseTo(1e-3 / 11, within(1e-5));
+    // per group: b's own norm is under 1, so it is not clipped and moves by lr
+    assertThat(firstStepOfSmallGroup(AdamW.Clipping.PER_GROUP)).isCloseTo(1e-3, within(1e-6));
+  }
+
+  @Test
+  void no_decay_on_layer_norms_biases_and_embeddings() {
+    assertThat(List.of("transformer.resblocks.3.attn.in_proj_weight", "transformer.resblocks.3.mlp.c_fc.weight", "proj",
+        "text_projection", "conv1.weight")).allMatch(AdamW::decays);
+    assertThat(List.of("ln_post.weight", "ln_final.bias", "transformer.resblocks.3.ln_1.weight",
+        "transformer.resblocks.3.mlp.c_fc.bias", "class_embedding", "positional_embedding", "token_embedding.weight",
+        "logit_scale")).noneMatch(AdamW::decays);
+    try (NDManager m = manager.newSubManager()) {
+      List<AdamW.Group> g = AdamW.decaySplit("text", List.of("proj", "ln_final.weight", "positional_embedding"),
+          List.of(m.zeros(new ai.djl.ndarray.types.Shape(1)), m.zeros(new ai.djl.ndarray.types.Shape(2)),
+              m.zeros(new ai.djl.ndarray.types.Shape(3))), 1e-4, 0.2);
+      assertThat(g).extracting(AdamW.Group::name).containsExactly("text", "text-no-decay");
+      assertThat(g.get(0).parameters()).hasSize(1);
+      assertThat(g.get(1).parameters()).hasSize(2);
+      assertThat(g).extracting(AdamW.Group::weightDecay).containsExactly(0.2, 0.0);
+      assertThat(g).extracting(AdamW.Group::clipSet).containsExactly("text", "text");
+    }
+  }
+
   static float[] toFloat(double[] d) {
     float[] f = new float[d.length];
     for (int i = 0; i < d.length; i++) {

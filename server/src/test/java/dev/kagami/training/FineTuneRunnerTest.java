@@ -119,7 +119,8 @@ class FineTuneRunnerTest {
         "realign:1", "realign:2", "realign:3", "realign:4", "realign:5", "realign:6");
     assertThat(straight.validations).hasSize(8);
     assertThat(straight.validations.get(0)).startsWith("image:0*").contains("i2i_map");
-    assertThat(straight.validations.get(4)).startsWith("realign:0*").contains("zero_shot");
+    // re-alignment is chosen by what it repairs: text-to-image recall@5 of the validation captions
+    assertThat(straight.validations.get(4)).startsWith("realign:0*").contains("t2i_r5").contains("val_infonce");
 
     Path runB = tmp.resolve("run-b");
     Recorder first = new Recorder(FineTuneRunner.IMAGE, 3);
@@ -182,7 +183,7 @@ class FineTuneRunnerTest {
     Recorder rec = new Recorder("", -1);
     RunSpec spec = new RunSpec("tiny-clip", "1", "patterns", RunSpec.Method.GPR_FT, RunSpec.Trainable.PROJECTION, 0, 1, 16, 1e-3,
         1, 1e-3, 1, 2, 2, RunSpec.CaptionSource.DATASET, 20, 0.27, 0, "2");
-    StageSession s = new StageSession("image", dir, spec, 3, rec, () -> false, () -> false, "m",
+    StageSession s = new StageSession("image", dir, spec, 3, 3, rec, () -> false, () -> false, "m",
         f -> Files.writeString(f, "weights"), () -> Map.of("m", values[next[0]++]));
     assertThat(s.validateEvery()).isEqualTo(2);
     assertThat(s.validate(0)).isTrue();
@@ -194,11 +195,18 @@ class FineTuneRunnerTest {
     assertThat(dir.resolve("best-0.pt")).exists();
     assertThat(dir.resolve("best-2.pt")).exists();
     assertThat(dir.resolve("best-4.pt")).doesNotExist();
-    StageSession resumed = new StageSession("image", dir, spec, 3, rec, () -> false, () -> false, "m",
+    StageSession resumed = new StageSession("image", dir, spec, 3, 3, rec, () -> false, () -> false, "m",
         f -> Files.writeString(f, "weights"), () -> Map.of("m", 0.05));
     resumed.restore(saved);
     assertThat(resumed.bestStep).isEqualTo(2);
     assertThat(resumed.best).isEqualTo(0.3);
     assertThat(resumed.validate(6)).isFalse();
+  }
+
+  @Test
+  void the_default_interval_validates_at_least_ten_times_a_stage() {
+    assertThat(StageSession.defaultInterval(30, 90)).isEqualTo(9); // 3 epochs of 30: every 9 steps, not every 30
+    assertThat(StageSession.defaultInterval(30, 900)).isEqualTo(30); // 30 epochs: once per epoch is often enough
+    assertThat(StageSession.defaultInterval(3, 6)).isEqualTo(1);
   }
 }

@@ -119,13 +119,8 @@ public class FineTuneGrpcService implements FineTuneServiceGrpc.AsyncService, io
       case MCIP_REALIGN -> RunSpec.Method.MCIP_REA;
       default -> throw new InvalidInput("unknown method " + c.getMethodValue());
     };
-    RunSpec.Trainable trainable = switch (c.getTrainable()) {
-      case TRAINABLE_PARAMETERS_UNSPECIFIED -> null;
-      case LAST_BLOCKS -> RunSpec.Trainable.LAST_BLOCKS;
-      case PROJECTION -> RunSpec.Trainable.PROJECTION;
-      case ALL -> RunSpec.Trainable.ALL;
-      default -> throw new InvalidInput("unknown trainable parameters " + c.getTrainableValue());
-    };
+    RunSpec.Trainable trainable = trainable(c.getTrainable(), c.getTrainableValue());
+    RunSpec.Trainable realignTrainable = trainable(c.getRealignTrainable(), c.getRealignTrainableValue());
     RunSpec.CaptionSource captions = switch (c.getCaptions()) {
       case CAPTION_SOURCE_UNSPECIFIED -> null;
       case DATASET_CAPTIONS -> RunSpec.CaptionSource.DATASET;
@@ -136,7 +131,26 @@ public class FineTuneGrpcService implements FineTuneServiceGrpc.AsyncService, io
     return new StartRunCommand(ProtoMapping.modelId(c.getBaseModel()), c.getDataset(), method, trainable,
         c.getLastBlocks(), c.getEpochs(), c.getBatchSize(), c.getLearningRate(), c.getRealignEpochs(),
         c.getRealignLearningRate(), c.getSeed(), c.getValidateEvery(), c.getPatience(), captions, c.getMinedTopK(),
-        c.getMinedThreshold(), c.getMaxTrainImages(), c.getNewVersion());
+        c.getMinedThreshold(), c.getMaxTrainImages(), c.getNewVersion(), c.getProxyLearningRate(), realignTrainable,
+        c.getRealignLastBlocks(), c.getRealignWarmupSteps(), c.getRealignTrainEmbeddings());
+  }
+
+  private static RunSpec.Trainable trainable(TrainableParameters t, int value) {
+    return switch (t) {
+      case TRAINABLE_PARAMETERS_UNSPECIFIED -> null;
+      case LAST_BLOCKS -> RunSpec.Trainable.LAST_BLOCKS;
+      case PROJECTION -> RunSpec.Trainable.PROJECTION;
+      case ALL -> RunSpec.Trainable.ALL;
+      default -> throw new InvalidInput("unknown trainable parameters " + value);
+    };
+  }
+
+  private static TrainableParameters trainable(RunSpec.Trainable t) {
+    return switch (t) {
+      case PROJECTION -> TrainableParameters.PROJECTION;
+      case LAST_BLOCKS -> TrainableParameters.LAST_BLOCKS;
+      case ALL -> TrainableParameters.ALL;
+    };
   }
 
   Run run(StoredRun r) {
@@ -174,11 +188,7 @@ public class FineTuneGrpcService implements FineTuneServiceGrpc.AsyncService, io
           case MCIP -> FineTuneMethod.MCIP;
           case MCIP_REA -> FineTuneMethod.MCIP_REALIGN;
         })
-        .setTrainable(switch (s.trainable()) {
-          case PROJECTION -> TrainableParameters.PROJECTION;
-          case LAST_BLOCKS -> TrainableParameters.LAST_BLOCKS;
-          case ALL -> TrainableParameters.ALL;
-        })
+        .setTrainable(trainable(s.trainable()))
         .setLastBlocks(s.lastBlocks()).setEpochs(s.epochs()).setBatchSize(s.batchSize()).setLearningRate(s.learningRate())
         .setRealignEpochs(s.realignEpochs()).setRealignLearningRate(s.realignLearningRate()).setSeed(s.seed())
         .setValidateEvery(s.validateEvery()).setPatience(s.patience() == 0 ? -1 : s.patience())
@@ -188,7 +198,9 @@ public class FineTuneGrpcService implements FineTuneServiceGrpc.AsyncService, io
           case MINED -> CaptionSource.MINED;
         })
         .setMinedTopK(s.minedTopK()).setMinedThreshold(s.minedThreshold()).setMaxTrainImages(s.maxTrainImages())
-        .setNewVersion(s.newVersion()).build();
+        .setNewVersion(s.newVersion()).setProxyLearningRate(s.proxyLearningRate())
+        .setRealignTrainable(trainable(s.realignTrainable())).setRealignLastBlocks(s.realignLastBlocks())
+        .setRealignWarmupSteps(s.realignWarmupSteps()).setRealignTrainEmbeddings(s.realignTrainEmbeddings()).build();
   }
 
   private static RunPoint point(StoredRun.Point p) {

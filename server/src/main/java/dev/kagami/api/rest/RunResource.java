@@ -40,7 +40,8 @@ public class RunResource {
   public record StartRunBody(String baseModel, String dataset, RunSpec.Method method, RunSpec.Trainable trainable,
       Integer lastBlocks, Integer epochs, Integer batchSize, Double learningRate, Integer realignEpochs,
       Double realignLearningRate, Long seed, Integer validateEvery, Integer patience, RunSpec.CaptionSource captions,
-      Integer minedTopK, Double minedThreshold, Integer maxTrainImages, String newVersion) {}
+      Integer minedTopK, Double minedThreshold, Integer maxTrainImages, String newVersion, Double proxyLearningRate,
+      RunSpec.Trainable realignTrainable, Integer realignLastBlocks, Integer realignWarmupSteps, Boolean realignTrainEmbeddings) {}
 
   /** A run: its configuration (every default filled in), state, outcome and validation history. */
   public record RunView(String id, JobState state, String stage, int step, int totalSteps, Instant createdAt,
@@ -76,7 +77,8 @@ public class RunResource {
     return new StartRunCommand(b.baseModel() == null || b.baseModel().isEmpty() ? null
         : ModelId.parse(b.baseModel()), b.dataset(), b.method(), b.trainable(), b.lastBlocks(), b.epochs(), b.batchSize(),
         b.learningRate(), b.realignEpochs(), b.realignLearningRate(), b.seed(), b.validateEvery(), b.patience(), b.captions(),
-        b.minedTopK(), b.minedThreshold(), b.maxTrainImages(), b.newVersion());
+        b.minedTopK(), b.minedThreshold(), b.maxTrainImages(), b.newVersion(), b.proxyLearningRate(), b.realignTrainable(),
+        b.realignLastBlocks(), b.realignWarmupSteps(), b.realignTrainEmbeddings());
   }
 
   @POST

@@ -72,6 +72,11 @@ class FineTuneGrpcTest {
     assertThat(started.getConfig().getBaseModel().getName()).isEqualTo("tiny-clip"); // the active model by default
     assertThat(started.getConfig().getCaptions()).isEqualTo(CaptionSource.DATASET_CAPTIONS); // the dataset has captions
     assertThat(started.getConfig().getSeed()).isEqualTo(42);
+    // the stages' own settings: proxies at an absolute rate, re-alignment's own trainable blocks
+    assertThat(started.getConfig().getProxyLearningRate()).isEqualTo(1e-2);
+    assertThat(started.getConfig().getRealignTrainable()).isEqualTo(TrainableParameters.LAST_BLOCKS);
+    assertThat(started.getConfig().getRealignLastBlocks()).isEqualTo(2);
+    assertThat(started.getConfig().getRealignTrainEmbeddings()).isFalse();
 
     List<RunEvent> events = new ArrayList<>();
     runs.withDeadlineAfter(300, TimeUnit.SECONDS).watchRun(WatchRunRequest.newBuilder().setId(started.getId()).build())
