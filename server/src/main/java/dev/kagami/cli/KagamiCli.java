@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
  * dataset) ends with its message and exit code 1, never a stack trace.
  */
 @Command(name = "kagami", mixinStandardHelpOptions = true, versionProvider = KagamiCli.Version.class,
-    subcommands = {EvaluateCli.class, PaperTableCli.class, TrainDefaultCli.class, KeysCli.class, QuantizeCli.class},
+    subcommands = {EvaluateCli.class, PaperTableCli.class, TrainDefaultCli.class, KeysCli.class, QuantizeCli.class,
+        IconBenchmarkCli.class},
     description = "Kagami's tools: evaluate a model, reproduce the paper's table, train the default model.")
 public final class KagamiCli implements Runnable {
 
