@@ -21,6 +21,7 @@ import dev.kagami.model.ModelPackage;
 import dev.kagami.model.ModelPackageReader;
 import dev.kagami.preprocess.ImageDecoder;
 import dev.kagami.preprocess.ImageLimits;
+import dev.kagami.app.FineTuneService;
 import dev.kagami.training.DefaultModelTraining;
 import dev.kagami.training.FineTuneRunner;
 import dev.kagami.training.PaperTable;
@@ -30,7 +31,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -70,8 +71,19 @@ final class PaperTableCli implements Callable<Integer> {
   @Option(names = "--work", description = "scratch folder, emptied first (default: ${DEFAULT-VALUE})")
   Path work = Path.of("server/target/paper-effect");
 
-  @Option(names = "--seed", description = "(default: ${DEFAULT-VALUE})")
-  long seed = 7;
+  @Option(names = "--dataset", converter = DatasetSpec.Converter.class, description = "KIND:PATH of the PoC dataset instead "
+      + "of OpenClipart's held-out part (as for evaluate; e.g. manifest:target/icons/manifest.jsonl from kagami icon-benchmark)")
+  DatasetSpec dataset;
+
+  @Option(names = "--class-disjoint", description = "split --dataset by class (test classes never trained on), not "
+      + "stratified")
+  boolean classDisjoint;
+
+  @Option(names = "--split-seed", description = "the splits' seed, the same for every run (default: ${DEFAULT-VALUE})")
+  long splitSeed = 7;
+
+  @Option(names = "--seeds", split = ",", description = "training seeds; each method runs once per seed (default: ${DEFAULT-VALUE})")
+  List<Long> seeds = List.of(7L);
 
   @Option(names = "--epochs", description = "image stage epochs (default: ${DEFAULT-VALUE})")
   int epochs = 5;
@@ -82,42 +94,81 @@ final class PaperTableCli implements Callable<Integer> {
   @Option(names = "--lr", description = "image stage learning rate (default: ${DEFAULT-VALUE})")
   double lr = 1e-4;
 
+  @Option(names = "--proxy-lr", description = "class proxies' learning rate (default: ${DEFAULT-VALUE})")
+  double proxyLr = FineTuneService.DEFAULT_PROXY_LEARNING_RATE;
+
   @Option(names = "--realign-lr", description = "re-alignment learning rate (default: ${DEFAULT-VALUE})")
   double realignLr = 1e-4;
 
-  @Option(names = "--trainable", description = "what trains: all, projection or last-blocks:N (default: ${DEFAULT-VALUE})")
+  @Option(names = "--trainable", description = "what the image stage trains: all, projection or last-blocks:N (default: "
+      + "${DEFAULT-VALUE})")
   String trainable = "last-blocks:2";
 
-  @Option(names = "--limit", description = "at most N held-out images, evenly over classes (0 = all)")
+  @Option(names = "--realign-trainable", description = "what re-alignment trains in the text tower (default: ${DEFAULT-VALUE})")
+  String realignTrainable = "last-blocks:2";
+
+  @Option(names = "--realign-warmup", description = "re-alignment warm-up steps (default: ${DEFAULT-VALUE})")
+  int realignWarmup;
+
+  @Option(names = "--validate-every", description = "steps between validations (0: the default, at least 10 a stage)")
+  int validateEvery;
+
+  @Option(names = "--patience", description = "validations without improvement before a stage stops (default: ${DEFAULT-VALUE})")
+  int patience = 5;
+
+  @Option(names = "--limit", description = "at most N images, evenly over classes (0 = all)")
   int limit;
 
   @Option(names = "--methods", split = ",", description = "methods to run: ${COMPLETION-CANDIDATES} (default: all)")
   List<RunSpec.Method> methods = List.of(RunSpec.Method.values());
 
+  private record Trainable(RunSpec.Trainable kind, int lastBlocks) {
+    String words() {
+      return kind == RunSpec.Trainable.LAST_BLOCKS ? "the last " + lastBlocks + " blocks + projection" : kind.name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  private Trainable parse(String option, String value) {
+    String[] t = value.split(":");
+    try {
+      return new Trainable(RunSpec.Trainable.valueOf(t[0].toUpperCase(Locale.ROOT).replace('-', '_')),
+          t.length > 1 ? Integer.parseInt(t[1]) : 0);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), option + " must be all, projection or last-blocks:N, not '"
+          + value + "'");
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
     PrintWriter o = spec.commandLine().getOut();
-    String[] t = trainable.split(":");
-    RunSpec.Trainable tr;
-    int lastBlocks;
-    try {
-      tr = RunSpec.Trainable.valueOf(t[0].toUpperCase(Locale.ROOT).replace('-', '_'));
-      lastBlocks = t.length > 1 ? Integer.parseInt(t[1]) : 0;
-    } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--trainable must be all, projection or last-blocks:N, not '"
-          + trainable + "'");
-    }
+    Trainable image = parse("--trainable", trainable);
+    Trainable text = parse("--realign-trainable", realignTrainable);
     Parallel cpu = new ThreadPools().parallel("cli", Runtime.getRuntime().availableProcessors());
     ImageDecoder decoder = new ImageDecoder(ImageLimits.DEFAULT);
-    Dataset all = new DatasetImporter(decoder, cpu).openClipart(clipart, 1, "openclipart", ImportProgress.NONE);
-    Map<String, Split> pretrain = Splits.stratified(all, DefaultModelTraining.SPLIT_SEED, DefaultModelTraining.FRACTIONS);
-    List<DatasetItem> heldOut = all.items().stream().filter(it -> pretrain.get(it.id()) != Split.TRAIN).toList();
-    if (limit > 0 && heldOut.size() > limit) {
-      heldOut = Subsample.evenly(heldOut, limit, seed);
+    Dataset poc;
+    Map<String, Split> splits;
+    String splitKind;
+    String captions;
+    if (dataset != null) {
+      poc = dataset.load(new DatasetImporter(decoder, cpu), limit, splitSeed);
+      splitKind = classDisjoint ? "class-disjoint" : "stratified";
+      Splits.Fractions f = new Splits.Fractions(0.6, 0.2, 0.2);
+      splits = classDisjoint ? Splits.classDisjoint(poc, splitSeed, f) : Splits.stratified(poc, splitSeed, f);
+      captions = "the dataset's captions.";
+    } else {
+      Dataset all = new DatasetImporter(decoder, cpu).openClipart(clipart, 1, "openclipart", ImportProgress.NONE);
+      Map<String, Split> pretrain = Splits.stratified(all, DefaultModelTraining.SPLIT_SEED, DefaultModelTraining.FRACTIONS);
+      List<DatasetItem> heldOut = all.items().stream().filter(it -> pretrain.get(it.id()) != Split.TRAIN).toList();
+      if (limit > 0 && heldOut.size() > limit) {
+        heldOut = Subsample.evenly(heldOut, limit, splitSeed);
+      }
+      poc = Dataset.of("openclipart-heldout", "openclipart:" + clipart + " (not in the default model's pretraining split)",
+          heldOut, List.of());
+      splits = Splits.stratified(poc, splitSeed, new Splits.Fractions(0.6, 0.2, 0.2));
+      splitKind = "stratified";
+      captions = "the file-name captions.";
     }
-    Dataset poc = Dataset.of("openclipart-heldout", "openclipart:" + clipart + " (not in the default model's pretraining split)",
-        heldOut, List.of());
-    Map<String, Split> splits = Splits.stratified(poc, seed, new Splits.Fractions(0.6, 0.2, 0.2));
     Path basePath = base.toAbsolutePath();
     ModelPackage basePkg = new ModelPackageReader().read(basePath);
     o.printf(Locale.ROOT, "PoC dataset: %d images, %d classes (train %d, validation %d, test %d)%n", poc.items().size(),
@@ -129,23 +180,38 @@ final class PaperTableCli implements Callable<Integer> {
     Path repo = w.resolve("models");
     Files.createDirectories(repo);
     ModelLoader loader = new ModelLoader(new EngineFactory(), decoder);
-    Map<String, EvaluationReport> reports = new LinkedHashMap<>();
-    Map<String, Double> minutes = new LinkedHashMap<>();
-    Map<String, String> best = new LinkedHashMap<>();
-    reports.put("base", evaluate(loader, basePath, poc, splits, w, cpu));
+    EvaluationReport baseReport = evaluate(loader, basePath, poc, splits, w, cpu);
+    List<PaperTable.MethodRuns> runs = new ArrayList<>();
     for (RunSpec.Method m : methods) {
-      RunSpec rs = new RunSpec(basePkg.manifest().name(), basePkg.manifest().version(), poc.name(), m, tr, lastBlocks, epochs, 32,
-          lr, realignEpochs, realignLr, seed, 0, 3, RunSpec.CaptionSource.DATASET, 20, 0.27, 0, m.name().toLowerCase(Locale.ROOT));
-      long t0 = System.nanoTime();
-      FineTuneRunner.Result r = new FineTuneRunner(decoder, repo, cpu).run(rs, basePkg, poc, splits,
-          w.resolve("runs").resolve(m.name()), new Printer(m.name(), o), () -> false, Optional.empty());
       String label = PaperTable.label(m);
-      minutes.put(label, (System.nanoTime() - t0) / 60e9);
-      best.put(label, r.bestSteps().toString().replaceAll("[{}]", "").replace("=", " "));
-      reports.put(label, evaluate(loader, repo.resolve(r.resultModel()), poc, splits, w, cpu));
+      List<EvaluationReport> reports = new ArrayList<>();
+      List<Double> minutes = new ArrayList<>();
+      List<String> best = new ArrayList<>();
+      List<String> curves = new ArrayList<>();
+      for (long seed : seeds) {
+        String version = m.name().toLowerCase(Locale.ROOT) + "-s" + seed;
+        RunSpec rs = new RunSpec(basePkg.manifest().name(), basePkg.manifest().version(), poc.name(), m, image.kind(),
+            image.lastBlocks(), epochs, 32, lr, realignEpochs, realignLr, seed, validateEvery, patience, RunSpec.CaptionSource.DATASET,
+            20, 0.27, 0, version, proxyLr, text.kind(), text.lastBlocks(), realignWarmup, false);
+        Printer p = new Printer(label + " seed " + seed, o, new StringBuilder());
+        long t0 = System.nanoTime();
+        FineTuneRunner.Result r = new FineTuneRunner(decoder, repo, cpu).run(rs, basePkg, poc, splits,
+            w.resolve("runs").resolve(version), p, () -> false, Optional.empty());
+        minutes.add((System.nanoTime() - t0) / 60e9);
+        best.add(r.bestSteps().toString().replaceAll("[{}]", "").replace("=", " "));
+        curves.add(p.curve().toString().strip());
+        reports.add(evaluate(loader, repo.resolve(r.resultModel()), poc, splits, w, cpu));
+      }
+      runs.add(new PaperTable.MethodRuns(label, reports, minutes, best, curves));
     }
-    String md = PaperTable.markdown(KagamiCli.invocation(spec, "bin/kagami-paper-table"), basePkg, poc, splits, reports, minutes,
-        best, epochs, realignEpochs, lr, realignLr, tr, lastBlocks, seed);
+    String settings = String.format(Locale.ROOT, "image stage: %s trained, %d epochs at lr %s, class proxies at lr %s, batch 32; "
+        + "re-alignment: %s of the text tower (embeddings frozen) trained, %d epochs at lr %s, warm-up %d steps; validation %s, "
+        + "early stopping after %d validations without improvement, best checkpoint by validation (image stage: I2I mAP; "
+        + "re-alignment: T2I R@5 of the validation captions, or zero-shot without captions).", image.words(), epochs, lr, proxyLr,
+        text.words(), realignEpochs, realignLr, realignWarmup, validateEvery > 0 ? "every " + validateEvery + " steps"
+            : "at least 10 times a stage", patience);
+    String md = PaperTable.markdown(new PaperTable.Setup(KagamiCli.invocation(spec, "bin/kagami-paper-table"), basePkg, poc, splits,
+        splitKind, seeds, settings, captions), baseReport, runs);
     Files.createDirectories(out.toAbsolutePath().getParent());
     Files.writeString(out, md, StandardCharsets.UTF_8);
     o.println(md);
@@ -157,7 +223,8 @@ final class PaperTableCli implements Callable<Integer> {
       throws IOException {
     try (ModelRuntime rt = loader.load(pkg, ModelLoader.Settings.forTool(EngineKind.ONNXRUNTIME));
         EmbeddingCache cache = EmbeddingCache.open(EmbeddingCache.fileFor(w.resolve("cache"), rt), rt.dimension())) {
-      return new Evaluator(rt, cache, cpu).evaluate(d, splits, Split.TEST, seed, Evaluator.Options.defaults(), ImportProgress.NONE);
+      return new Evaluator(rt, cache, cpu).evaluate(d, splits, Split.TEST, splitSeed, Evaluator.Options.defaults(),
+          ImportProgress.NONE);
     }
   }
 
@@ -171,8 +238,8 @@ final class PaperTableCli implements Callable<Integer> {
     }
   }
 
-  /** Prints a run's progress now and then. */
-  private record Printer(String name, PrintWriter o) implements FineTuneRunner.Listener {
+  /** Prints a run's progress now and then, and keeps its validation curve (stage, step, primary KPI). */
+  private record Printer(String name, PrintWriter o, StringBuilder curve) implements FineTuneRunner.Listener {
     @Override
     public void stage(String stage, int totalSteps) {
       o.printf(Locale.ROOT, "[%s] %s (%d)%n", name, stage, totalSteps);
@@ -191,6 +258,10 @@ final class PaperTableCli implements Callable<Integer> {
     public void validation(String stage, int step, Double loss, Map<String, Double> kpis, boolean best) {
       o.printf(Locale.ROOT, "[%s] %s validation at %d: %s%s%n", name, stage, step, kpis, best ? " (best)" : "");
       o.flush();
+      String key = kpis.containsKey("i2i_map") ? "i2i_map" : kpis.containsKey("t2i_r5") ? "t2i_r5" : "zero_shot";
+      Double v = kpis.get(key);
+      curve.append(String.format(Locale.ROOT, "%s%s %d: %s %.3f%s", curve.isEmpty() ? "" : "; ", stage, step, key,
+          v == null ? Double.NaN : v, best ? "*" : ""));
     }
   }
 }

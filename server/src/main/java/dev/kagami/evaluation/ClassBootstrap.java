@@ -24,15 +24,49 @@ public final class ClassBootstrap {
 
   public static Interval change(EvaluationReport before, EvaluationReport after,
       Function<EvaluationReport.ClassRow, Double> kpi) {
-    java.util.Map<String, EvaluationReport.ClassRow> b = new java.util.HashMap<>();
-    before.perClass().forEach(r -> b.put(r.label(), r));
+    return meanChange(before, List.of(after), kpi, false);
+  }
+
+  /**
+   * The paired change of several runs (seeds) of one method against one base, from their per-class values:
+   * each class's change is its mean over the runs (a class some run lacks is left out), and the classes are
+   * resampled as in {@link #change}. {@code classBalanced}: every class weighs the same (the mean over
+   * classes) instead of by its images (the mean over queries).
+   */
+  public static Interval meanChange(EvaluationReport before, List<EvaluationReport> runs,
+      Function<EvaluationReport.ClassRow, Double> kpi, boolean classBalanced) {
+    return pairedChange(java.util.Collections.nCopies(runs.size(), before), runs, kpi, classBalanced);
+  }
+
+  /**
+   * As {@link #meanChange}, with a before report per run: run {@code i} of {@code after} is compared with
+   * {@code before.get(i)} (two methods run with the same seeds, seed by seed).
+   */
+  public static Interval pairedChange(List<EvaluationReport> before, List<EvaluationReport> after,
+      Function<EvaluationReport.ClassRow, Double> kpi, boolean classBalanced) {
+    if (before.size() != after.size() || after.isEmpty()) {
+      throw new IllegalArgumentException(before.size() + " before reports for " + after.size() + " after");
+    }
+    List<java.util.Map<String, EvaluationReport.ClassRow>> b = byLabel(before);
+    List<java.util.Map<String, EvaluationReport.ClassRow>> a = byLabel(after);
     List<double[]> rows = new java.util.ArrayList<>(); // {weight, change}
-    for (EvaluationReport.ClassRow a : after.perClass()) {
-      EvaluationReport.ClassRow o = b.get(a.label());
-      if (o == null || kpi.apply(a) == null || kpi.apply(o) == null || a.images() == 0) {
+    for (EvaluationReport.ClassRow first : before.get(0).perClass()) {
+      if (first.images() == 0) {
         continue;
       }
-      rows.add(new double[] {a.images(), kpi.apply(a) - kpi.apply(o)});
+      double sum = 0;
+      boolean all = true;
+      for (int i = 0; i < a.size() && all; i++) {
+        EvaluationReport.ClassRow x = a.get(i).get(first.label());
+        EvaluationReport.ClassRow o = b.get(i).get(first.label());
+        all = x != null && o != null && kpi.apply(x) != null && kpi.apply(o) != null;
+        if (all) {
+          sum += kpi.apply(x) - kpi.apply(o);
+        }
+      }
+      if (all) {
+        rows.add(new double[] {classBalanced ? 1 : first.images(), sum / a.size()});
+      }
     }
     int n = rows.size();
     if (n < 2) {
@@ -58,7 +92,15 @@ public final class ClassBootstrap {
     return new Interval(point, stats[(int) Math.floor(0.025 * (RESAMPLES - 1))], stats[(int) Math.ceil(0.975 * (RESAMPLES - 1))], n);
   }
 
-  private static double weightedMean(double[] w, double[] d, int[] pick) {
+  private static List<java.util.Map<String, EvaluationReport.ClassRow>> byLabel(List<EvaluationReport> reports) {
+    return reports.stream().map(r -> {
+      java.util.Map<String, EvaluationReport.ClassRow> m = new java.util.HashMap<>();
+      r.perClass().forEach(c -> m.put(c.label(), c));
+      return m;
+    }).toList();
+  }
+
+    private static double weightedMean(double[] w, double[] d, int[] pick) {
     double sw = 0;
     double s = 0;
     for (int i = 0; i < w.length; i++) {

@@ -3,22 +3,43 @@ package dev.kagami.training;
 import dev.kagami.dataset.Dataset;
 import dev.kagami.dataset.Split;
 import dev.kagami.dataset.Splits;
+import dev.kagami.evaluation.ClassBootstrap;
 import dev.kagami.evaluation.EvaluationReport;
 import dev.kagami.evaluation.ReportComparison;
 import dev.kagami.model.ModelPackage;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The paper's comparison as a Markdown page: base, GPR-FT, 2SFT, MCIP and MCIP + Re-A on one PoC test
- * split, and the paper's claims, each checked against the table (nothing in the verdicts is typed by hand).
- * Written by {@code kagami paper-table} ({@code bin/kagami-paper-table}).
+ * split, each method run with several seeds: the mean and standard deviation over seeds, each method's
+ * change against the base with a paired 95% bootstrap interval resampled by class (per query and class-
+ * balanced), the validation curves, and the paper's claims checked against the intervals (nothing in the
+ * verdicts is typed by hand). Written by {@code kagami paper-table} ({@code bin/kagami-paper-table}).
  */
 public final class PaperTable {
+
+  /** One method's runs, one per seed, in seed order. */
+  public record MethodRuns(String label, List<EvaluationReport> reports, List<Double> minutes, List<String> bestSteps,
+      List<String> curve) {}
+
+  /** How the runs were set up, in words for the page. */
+  public record Setup(String invocation, ModelPackage base, Dataset poc, Map<String, Split> splits, String splitKind,
+      List<Long> seeds, String settings, String captions) {}
+
+  /** A KPI of the table: its column name, the summary value, the per-class value (null: no interval). */
+  record Kpi(String name, Function<EvaluationReport.Summary, Double> summary, Function<EvaluationReport.ClassRow, Double> perClass) {}
+
+  static final List<Kpi> KPIS = List.of(
+      new Kpi("I2I mAP", EvaluationReport.Summary::i2iMap, EvaluationReport.ClassRow::i2iMap),
+      new Kpi("I2I R@1", EvaluationReport.Summary::i2iRecallAt1, EvaluationReport.ClassRow::i2iRecallAt1),
+      new Kpi("k-NN acc", EvaluationReport.Summary::knnAccuracy, EvaluationReport.ClassRow::knnAccuracy),
+      new Kpi("Zero-shot acc", EvaluationReport.Summary::zeroShotAccuracy, EvaluationReport.ClassRow::zeroShotAccuracy),
+      new Kpi("T2I R@5", EvaluationReport.Summary::t2iRecallAt5, EvaluationReport.ClassRow::t2iRecallAt5));
 
   private PaperTable() {}
 
@@ -31,95 +52,104 @@ public final class PaperTable {
     };
   }
 
-  /** The Markdown page: the setup, the table, and the paper's claims checked against it (when every method ran). */
-  public static String markdown(String invocation, ModelPackage base, Dataset poc, Map<String, Split> splits,
-      Map<String, EvaluationReport> reports, Map<String, Double> minutes, Map<String, String> best, int epochs, int realignEpochs, double lr, double realignLr,
-      RunSpec.Trainable tr, int lastBlocks, long seed) {
+  public static String markdown(Setup setup, EvaluationReport base, List<MethodRuns> runs) {
     StringBuilder s = new StringBuilder();
-    boolean all = reports.keySet().containsAll(List.of("GPR-FT", "2SFT", "MCIP", "MCIP + Re-A"));
+    boolean all = runs.stream().map(MethodRuns::label).toList().containsAll(List.of("GPR-FT", "2SFT", "MCIP", "MCIP + Re-A"));
     s.append(all ? "# The paper's effect, reproduced by Kagami\n\n" : "# Fine-tuning PoC runs\n\n");
-    s.append(String.format(Locale.ROOT, "Written by `%s` on %s. Nothing below is typed by hand: the "
-        + "verdicts under \"What reproduced\" are computed from the table by the command.%n%n",
-        invocation, LocalDate.now(ZoneOffset.UTC)));
-    s.append(String.format(Locale.ROOT, "- Base model: `%s` (%s)%n", base.id(), base.manifest().description()));
-    s.append(String.format(Locale.ROOT, "- PoC dataset: %s: %d images, %d classes; train %d, validation %d (checkpoint "
-        + "selection), test %d (the table).%n", poc.source(), poc.items().size(), poc.classes().size(),
-        Splits.select(poc, splits, Split.TRAIN).size(), Splits.select(poc, splits, Split.VALIDATION).size(),
-        Splits.select(poc, splits, Split.TEST).size()));
-    s.append(String.format(Locale.ROOT, "- Every run: %s%s trained, image stage %d epochs at lr %s (class proxies 100x), batch 32, "
-        + "re-alignment %d epochs at lr %s, seed %d, validation once per epoch, early stopping after 3 validations without "
-        + "improvement, best checkpoint by validation. MCIP captions: the file-name captions.%n%n", tr,
-        tr == RunSpec.Trainable.LAST_BLOCKS ? " (" + lastBlocks + " blocks + projection)" : "", epochs, lr, realignEpochs,
-        realignLr, seed));
-    s.append("| Method | I2I mAP | I2I R@1 | k-NN acc | Zero-shot acc | T2I R@5 | classes worse than base (I2I mAP) | best step by validation | minutes |\n");
-    s.append("|---|---:|---:|---:|---:|---:|---:|---|---:|\n");
-    EvaluationReport b = reports.get("base");
-    for (Map.Entry<String, EvaluationReport> e : reports.entrySet()) {
-      EvaluationReport.Summary x = e.getValue().summary();
-      String worse = e.getKey().equals("base") ? "" : Long.toString(worseClasses(b, e.getValue()));
-      String min = minutes.containsKey(e.getKey()) ? String.format(Locale.ROOT, "%.1f", minutes.get(e.getKey())) : "";
-      s.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", e.getKey(), f(x.i2iMap()),
-          f(x.i2iRecallAt1()), f(x.knnAccuracy()), f(x.zeroShotAccuracy()), f(x.t2iRecallAt5()), worse,
-          best.getOrDefault(e.getKey(), ""), min));
+    s.append(String.format(Locale.ROOT, "Written by `%s` on %s. Nothing below is typed by hand: the verdicts under \"What "
+        + "reproduced\" are computed from the intervals by the command.%n%n", setup.invocation(), LocalDate.now(ZoneOffset.UTC)));
+    Dataset poc = setup.poc();
+    s.append(String.format(Locale.ROOT, "- Base model: `%s` (%s)%n", setup.base().id(), setup.base().manifest().description()));
+    s.append(String.format(Locale.ROOT, "- PoC dataset: %s: %d images, %d classes, %s splits; train %d, validation %d (checkpoint "
+        + "selection), test %d (the tables).%n", poc.source(), poc.items().size(), poc.classes().size(), setup.splitKind(),
+        Splits.select(poc, setup.splits(), Split.TRAIN).size(), Splits.select(poc, setup.splits(), Split.VALIDATION).size(),
+        Splits.select(poc, setup.splits(), Split.TEST).size()));
+    s.append("- Every run: ").append(setup.settings()).append(" Captions: ").append(setup.captions()).append('\n');
+    s.append(String.format(Locale.ROOT, "- Seeds %s (training order, augmentation, caption draws; the splits stay the same, so "
+        + "every seed is paired with the one base evaluation).%n%n", setup.seeds()));
+
+    s.append("## Mean ± sd over seeds\n\n| Method |");
+    KPIS.forEach(k -> s.append(' ').append(k.name()).append(" |"));
+    s.append(" I2I mAP (class-balanced) | zero-shot (class-balanced) | classes worse than base (I2I mAP, mean) | best steps | minutes |\n|---|");
+    KPIS.forEach(k -> s.append("---:|"));
+    s.append("---:|---:|---:|---|---:|\n");
+    s.append("| base |");
+    KPIS.forEach(k -> s.append(' ').append(f(k.summary().apply(base.summary()))).append(" |"));
+    s.append(' ').append(f(balanced(base, EvaluationReport.ClassRow::i2iMap))).append(" | ")
+        .append(f(balanced(base, EvaluationReport.ClassRow::zeroShotAccuracy))).append(" | | | |\n");
+    for (MethodRuns m : runs) {
+      s.append("| ").append(m.label()).append(" |");
+      KPIS.forEach(k -> s.append(' ').append(meanSd(m.reports().stream().map(r -> k.summary().apply(r.summary())).toList())).append(" |"));
+      s.append(' ').append(meanSd(m.reports().stream().map(r -> balanced(r, EvaluationReport.ClassRow::i2iMap)).toList())).append(" | ")
+          .append(meanSd(m.reports().stream().map(r -> balanced(r, EvaluationReport.ClassRow::zeroShotAccuracy)).toList()))
+          .append(" | ").append(String.format(Locale.ROOT, "%.1f", m.reports().stream().mapToLong(r -> worseClasses(base, r)).average()
+              .orElse(Double.NaN))).append(" | ").append(String.join("; ", m.bestSteps())).append(" | ")
+          .append(String.format(Locale.ROOT, "%.1f", m.minutes().stream().mapToDouble(Double::doubleValue).sum())).append(" |\n");
     }
-    s.append("\nA best step of 0 means no step beat the starting weights on validation, so that stage handed on its "
-        + "starting weights unchanged.\n");
-    s.append("\nKPIs as in `docs/eval` (I2I mAP over the full ranking; k-NN with k = 21, votes exp(sim/0.1); zero-shot with "
-        + "OpenAI's 80 templates; T2I one query per class from its prompts).\n\n");
+    s.append("\nBest steps: each seed's best step by validation per stage (0: no step beat the starting weights, which the "
+        + "stage then handed on). Minutes: all seeds together.\n\n");
+
+    s.append("## Change against the base, with 95% intervals\n\nThe mean over seeds of each class's change, averaged over "
+        + "test queries (per query) or over classes (class-balanced); the interval is a paired bootstrap that resamples classes ("
+        + ClassBootstrap.RESAMPLES + " resamples, fixed seed).\n\n| Method | KPI | per query | class-balanced |\n|---|---|---:|---:|\n");
+    for (MethodRuns m : runs) {
+      for (Kpi k : KPIS) {
+        ClassBootstrap.Interval q = ClassBootstrap.meanChange(base, m.reports(), k.perClass(), false);
+        ClassBootstrap.Interval c = ClassBootstrap.meanChange(base, m.reports(), k.perClass(), true);
+        if (q != null) {
+          s.append("| ").append(m.label()).append(" | ").append(k.name()).append(" | ").append(ci(q)).append(" | ").append(ci(c))
+              .append(" |\n");
+        }
+      }
+    }
+    s.append("\nKPIs as in `docs/eval`: I2I mAP over the full ranking of the test split; k-NN with k = 21 and votes exp(sim/0.1) "
+        + "against the train split (with class-disjoint splits no test class is in the train split, so k-NN is not meaningful "
+        + "there); zero-shot with OpenAI's 80 templates over all classes; T2I: each test image's own captions query the test "
+        + "images, recall@5 of the captioned image (ties ranked pessimistically).\n\n");
+
+    s.append("## Validation curves (first seed)\n\n");
+    for (MethodRuns m : runs) {
+      s.append("- ").append(m.label()).append(": ").append(m.curve().isEmpty() ? "" : m.curve().get(0)).append('\n');
+    }
+    s.append('\n');
     if (all) {
-      s.append("## What reproduced\n\n");
-      s.append(verdicts(reports));
+      s.append("## What reproduced\n\n").append(PaperVerdicts.verdicts(base, runs));
     } else {
       s.append("Only some of the methods ran (`--methods`), so the paper's claims are not checked here.\n");
     }
     return s.toString();
   }
 
-  private static long worseClasses(EvaluationReport base, EvaluationReport r) {
+  /** The mean of a KPI over classes (each class once). */
+  static Double balanced(EvaluationReport r, Function<EvaluationReport.ClassRow, Double> kpi) {
+    return r.perClass().stream().map(kpi).filter(v -> v != null && !v.isNaN()).mapToDouble(Double::doubleValue).average().stream()
+        .boxed().findFirst().orElse(null);
+  }
+
+  static long worseClasses(EvaluationReport base, EvaluationReport r) {
     ReportComparison c = ReportComparison.of(base, r);
     return c.classes().stream().filter(cd -> cd.kpis().stream()
         .anyMatch(d -> d.kpi().equals("I2I mAP") && d.change() != null && d.change() < -0.005)).count();
   }
 
-  /**
-   * The paper's claims, each checked against the table: GPR-FT raises image retrieval and breaks the text
-   * side; re-alignment restores it; MCIP keeps the text side without re-alignment while raising retrieval.
-   */
-  static String verdicts(Map<String, EvaluationReport> r) {
-    EvaluationReport.Summary base = r.get("base").summary();
-    EvaluationReport.Summary gpr = r.get("GPR-FT").summary();
-    EvaluationReport.Summary sft = r.get("2SFT").summary();
-    EvaluationReport.Summary mcip = r.get("MCIP").summary();
-    EvaluationReport.Summary rea = r.get("MCIP + Re-A").summary();
-    List<String> out = new ArrayList<>();
-    out.add(claim("GPR-FT improves image-to-image retrieval over the base", gpr.i2iMap() > base.i2iMap(),
-        "I2I mAP " + f(base.i2iMap()) + " -> " + f(gpr.i2iMap())));
-    out.add(claim("GPR-FT degrades the text side (zero-shot or T2I R@5 falls)",
-        gpr.zeroShotAccuracy() < base.zeroShotAccuracy() || gpr.t2iRecallAt5() < base.t2iRecallAt5(),
-        "zero-shot " + f(base.zeroShotAccuracy()) + " -> " + f(gpr.zeroShotAccuracy()) + ", T2I R@5 " + f(base.t2iRecallAt5())
-            + " -> " + f(gpr.t2iRecallAt5())));
-    out.add(claim("2SFT's re-alignment recovers the text side lost by GPR-FT",
-        sft.zeroShotAccuracy() > gpr.zeroShotAccuracy() || sft.t2iRecallAt5() > gpr.t2iRecallAt5(),
-        "zero-shot " + f(gpr.zeroShotAccuracy()) + " -> " + f(sft.zeroShotAccuracy()) + ", T2I R@5 " + f(gpr.t2iRecallAt5())
-            + " -> " + f(sft.t2iRecallAt5())));
-    out.add(claim("MCIP improves image-to-image retrieval over the base", mcip.i2iMap() > base.i2iMap(),
-        "I2I mAP " + f(base.i2iMap()) + " -> " + f(mcip.i2iMap())));
-    out.add(claim("MCIP keeps the text side better than GPR-FT without re-alignment",
-        mcip.zeroShotAccuracy() + mcip.t2iRecallAt5() > gpr.zeroShotAccuracy() + gpr.t2iRecallAt5(),
-        "zero-shot + T2I R@5: GPR-FT " + f(gpr.zeroShotAccuracy() + gpr.t2iRecallAt5()) + ", MCIP "
-            + f(mcip.zeroShotAccuracy() + mcip.t2iRecallAt5())));
-    out.add(claim("MCIP + Re-A is at least as good as MCIP on the text side",
-        rea.zeroShotAccuracy() + rea.t2iRecallAt5() >= mcip.zeroShotAccuracy() + mcip.t2iRecallAt5(),
-        "zero-shot + T2I R@5: MCIP " + f(mcip.zeroShotAccuracy() + mcip.t2iRecallAt5()) + ", MCIP + Re-A "
-            + f(rea.zeroShotAccuracy() + rea.t2iRecallAt5())));
-    return String.join("\n", out) + "\n";
+  static String meanSd(List<Double> values) {
+    List<Double> v = values.stream().filter(x -> x != null && !x.isNaN()).toList();
+    if (v.isEmpty()) {
+      return "n/a";
+    }
+    double mean = v.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+    if (v.size() == 1) {
+      return f(mean);
+    }
+    double sd = Math.sqrt(v.stream().mapToDouble(x -> (x - mean) * (x - mean)).sum() / (v.size() - 1));
+    return f(mean) + " ± " + f(sd);
   }
 
-  private static String claim(String what, boolean held, String evidence) {
-    return "- " + (held ? "Reproduced" : "**Not reproduced**") + ": " + what + " (" + evidence + ").";
+  static String ci(ClassBootstrap.Interval i) {
+    return i == null ? "n/a" : String.format(Locale.ROOT, "%+.3f [%+.3f, %+.3f]", i.change(), i.low(), i.high());
   }
 
-  private static String f(Double v) {
-    return v == null ? "n/a" : String.format(Locale.ROOT, "%.3f", v);
+  static String f(Double v) {
+    return v == null || v.isNaN() ? "n/a" : String.format(Locale.ROOT, "%.3f", v);
   }
 }

@@ -71,4 +71,26 @@ class ClassBootstrapTest {
     }
     assertThat(width[1]).isLessThan(width[0] / 2);
   }
+
+  @Test
+  void several_seeds_average_each_classs_change_and_class_balance_weighs_classes_alike() {
+    double[] base = {0.5, 0.6, 0.7, 0.4};
+    int[] images = {10, 30, 20, 40};
+    EvaluationReport b = report("base", base, images);
+    EvaluationReport s1 = report("s1", new double[] {0.6, 0.6, 0.7, 0.5}, images);
+    EvaluationReport s2 = report("s2", new double[] {0.8, 0.6, 0.5, 0.5}, images);
+    // per class over the seeds: +0.2, 0, -0.1, +0.1
+    ClassBootstrap.Interval q = ClassBootstrap.meanChange(b, List.of(s1, s2), EvaluationReport.ClassRow::i2iMap, false);
+    assertThat(q.change()).isCloseTo((10 * 0.2 + 0 - 20 * 0.1 + 40 * 0.1) / 100, org.assertj.core.data.Offset.offset(1e-12));
+    ClassBootstrap.Interval c = ClassBootstrap.meanChange(b, List.of(s1, s2), EvaluationReport.ClassRow::i2iMap, true);
+    assertThat(c.change()).isCloseTo((0.2 + 0 - 0.1 + 0.1) / 4, org.assertj.core.data.Offset.offset(1e-12));
+    // one seed is the two-report change
+    assertThat(ClassBootstrap.meanChange(b, List.of(s1), EvaluationReport.ClassRow::i2iMap, false))
+        .isEqualTo(ClassBootstrap.change(b, s1, EvaluationReport.ClassRow::i2iMap));
+    // two methods paired seed by seed: s2 against s1 is +0.2, 0, -0.2, 0
+    ClassBootstrap.Interval p = ClassBootstrap.pairedChange(List.of(s1), List.of(s2), EvaluationReport.ClassRow::i2iMap, true);
+    assertThat(p.change()).isCloseTo(0, org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(p.low()).isLessThan(0);
+    assertThat(p.high()).isGreaterThan(0);
+  }
 }
