@@ -119,6 +119,11 @@ final class PaperTableCli implements Callable<Integer> {
   @Option(names = "--limit", description = "at most N images, evenly over classes (0 = all)")
   int limit;
 
+  @Option(names = "--ablation", description = "with 2SFT among the methods: re-run its re-alignment (first seed, from the same "
+      + "image stage) with other settings: projection only, all blocks, all blocks and embeddings, a tenth of the learning "
+      + "rate, no warm-up")
+  boolean ablation;
+
   @Option(names = "--methods", split = ",", description = "methods to run: ${COMPLETION-CANDIDATES} (default: all)")
   List<RunSpec.Method> methods = List.of(RunSpec.Method.values());
 
@@ -183,26 +188,31 @@ final class PaperTableCli implements Callable<Integer> {
     EvaluationReport baseReport = evaluate(loader, basePath, poc, splits, w, cpu);
     List<PaperTable.MethodRuns> runs = new ArrayList<>();
     for (RunSpec.Method m : methods) {
-      String label = PaperTable.label(m);
-      List<EvaluationReport> reports = new ArrayList<>();
-      List<Double> minutes = new ArrayList<>();
-      List<String> best = new ArrayList<>();
-      List<String> curves = new ArrayList<>();
+      List<Run> done = new ArrayList<>();
       for (long seed : seeds) {
-        String version = m.name().toLowerCase(Locale.ROOT) + "-s" + seed;
-        RunSpec rs = new RunSpec(basePkg.manifest().name(), basePkg.manifest().version(), poc.name(), m, image.kind(),
-            image.lastBlocks(), epochs, 32, lr, realignEpochs, realignLr, seed, validateEvery, patience, RunSpec.CaptionSource.DATASET,
-            20, 0.27, 0, version, proxyLr, text.kind(), text.lastBlocks(), realignWarmup, false);
-        Printer p = new Printer(label + " seed " + seed, o, new StringBuilder());
-        long t0 = System.nanoTime();
-        FineTuneRunner.Result r = new FineTuneRunner(decoder, repo, cpu).run(rs, basePkg, poc, splits,
-            w.resolve("runs").resolve(version), p, () -> false, Optional.empty());
-        minutes.add((System.nanoTime() - t0) / 60e9);
-        best.add(r.bestSteps().toString().replaceAll("[{}]", "").replace("=", " "));
-        curves.add(p.curve().toString().strip());
-        reports.add(evaluate(loader, repo.resolve(r.resultModel()), poc, splits, w, cpu));
+        done.add(run(o, loader, decoder, cpu, basePkg, poc, splits, w, m, seed, PaperTable.label(m), m.name().toLowerCase(Locale.ROOT)
+            + "-s" + seed, image, text, realignLr, realignWarmup, false, null));
       }
-      runs.add(new PaperTable.MethodRuns(label, reports, minutes, best, curves));
+      runs.add(methodRuns(PaperTable.label(m), done));
+    }
+    List<PaperTable.MethodRuns> ablation = new ArrayList<>();
+    if (this.ablation && methods.contains(RunSpec.Method.TWO_SFT)) {
+      long seed = seeds.get(0);
+      Path imageStage = w.resolve("runs").resolve("two_sft-s" + seed).resolve(FineTuneRunner.IMAGE);
+      record Variant(String label, Trainable text, double lr, int warmup, boolean embeddings) {}
+      List<Variant> variants = List.of(new Variant("projection only", new Trainable(RunSpec.Trainable.PROJECTION, 0), realignLr,
+          realignWarmup, false), new Variant("all blocks, embeddings frozen", new Trainable(RunSpec.Trainable.ALL, 0), realignLr,
+          realignWarmup, false), new Variant("all blocks and embeddings", new Trainable(RunSpec.Trainable.ALL, 0), realignLr,
+          realignWarmup, true), new Variant("learning rate / 10", text, realignLr / 10, realignWarmup, false),
+          new Variant("no warm-up", text, realignLr, 0, false));
+      ablation.add(new PaperTable.MethodRuns("2SFT as run (" + text.words() + ", lr " + realignLr + ", warm-up " + realignWarmup + ")",
+          List.of(runs.get(methods.indexOf(RunSpec.Method.TWO_SFT)).reports().get(0)), List.of(), List.of(), List.of()));
+      for (int i = 0; i < variants.size(); i++) {
+        Variant v = variants.get(i);
+        Run r = run(o, loader, decoder, cpu, basePkg, poc, splits, w, RunSpec.Method.TWO_SFT, seed, "Re-A " + v.label(),
+            "two_sft-ablation" + i + "-s" + seed, image, v.text(), v.lr(), v.warmup(), v.embeddings(), imageStage);
+        ablation.add(methodRuns("2SFT, Re-A " + v.label(), List.of(r)));
+      }
     }
     String settings = String.format(Locale.ROOT, "image stage: %s trained, %d epochs at lr %s, class proxies at lr %s, batch 32; "
         + "re-alignment: %s of the text tower (embeddings frozen) trained, %d epochs at lr %s, warm-up %d steps; validation %s, "
@@ -211,12 +221,52 @@ final class PaperTableCli implements Callable<Integer> {
         text.words(), realignEpochs, realignLr, realignWarmup, validateEvery > 0 ? "every " + validateEvery + " steps"
             : "at least 10 times a stage", patience);
     String md = PaperTable.markdown(new PaperTable.Setup(KagamiCli.invocation(spec, "bin/kagami-paper-table"), basePkg, poc, splits,
-        splitKind, seeds, settings, captions), baseReport, runs);
+        splitKind, seeds, settings, captions), baseReport, runs, ablation);
     Files.createDirectories(out.toAbsolutePath().getParent());
     Files.writeString(out, md, StandardCharsets.UTF_8);
     o.println(md);
     o.println("wrote " + out);
     return 0;
+  }
+
+  private record Run(EvaluationReport report, double minutes, String bestSteps, String curve) {}
+
+  private static PaperTable.MethodRuns methodRuns(String label, List<Run> runs) {
+    return new PaperTable.MethodRuns(label, runs.stream().map(Run::report).toList(), runs.stream().map(Run::minutes).toList(),
+        runs.stream().map(Run::bestSteps).toList(), runs.stream().map(Run::curve).toList());
+  }
+
+  /** One run to its evaluated result; {@code imageStage}: a finished image stage to start from (the ablation's). */
+  private Run run(PrintWriter o, ModelLoader loader, ImageDecoder decoder, Parallel cpu, ModelPackage basePkg, Dataset poc,
+      Map<String, Split> splits, Path w, RunSpec.Method m, long seed, String label, String version, Trainable image, Trainable text,
+      double realignLr, int realignWarmup, boolean embeddings, Path imageStage) throws IOException {
+    RunSpec rs = new RunSpec(basePkg.manifest().name(), basePkg.manifest().version(), poc.name(), m, image.kind(),
+        image.lastBlocks(), epochs, 32, lr, realignEpochs, realignLr, seed, validateEvery, patience, RunSpec.CaptionSource.DATASET,
+        20, 0.27, 0, version, proxyLr, text.kind(), text.lastBlocks(), realignWarmup, embeddings);
+    Path runDir = w.resolve("runs").resolve(version);
+    if (imageStage != null) {
+      copyTree(imageStage, runDir.resolve(FineTuneRunner.IMAGE));
+    }
+    Printer p = new Printer(label + " seed " + seed, o, new StringBuilder());
+    long t0 = System.nanoTime();
+    FineTuneRunner.Result r = new FineTuneRunner(decoder, w.resolve("models"), cpu).run(rs, basePkg, poc, splits, runDir, p,
+        () -> false, Optional.empty());
+    double minutes = (System.nanoTime() - t0) / 60e9;
+    return new Run(evaluate(loader, w.resolve("models").resolve(r.resultModel()), poc, splits, w, cpu), minutes,
+        r.bestSteps().toString().replaceAll("[{}]", "").replace("=", " "), p.curve().toString().strip());
+  }
+
+  private static void copyTree(Path from, Path to) throws IOException {
+    try (java.util.stream.Stream<Path> all = Files.walk(from)) {
+      for (Path f : all.toList()) {
+        Path t = to.resolve(from.relativize(f).toString());
+        if (Files.isDirectory(f)) {
+          Files.createDirectories(t);
+        } else {
+          Files.copy(f, t);
+        }
+      }
+    }
   }
 
   private EvaluationReport evaluate(ModelLoader loader, Path pkg, Dataset d, Map<String, Split> splits, Path w, Parallel cpu)

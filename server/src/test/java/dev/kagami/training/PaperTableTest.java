@@ -54,7 +54,8 @@ class PaperTableTest {
     }
     PaperTable.Setup setup = new PaperTable.Setup("bin/kagami-paper-table --seeds 1,2", new ModelPackageReader().read(Fixtures.TINY_CLIP),
         Dataset.of("d", "made up", items, List.of()), splits, "class-disjoint", List.of(1L, 2L), "settings.", "none.");
-    String md = PaperTable.markdown(setup, base, runs);
+    String md = PaperTable.markdown(setup, base, runs, List.of(new PaperTable.MethodRuns("2SFT, Re-A projection only",
+        List.of(report("a1", 0.40, 0.01, 0.35, 0.40)), List.of(1.0), List.of("image 30, realign 5"), List.of(""))));
     assertThat(md).contains("| GPR-FT | 0.410 ± 0.014 |").contains("class-disjoint splits").contains("Seeds [1, 2]");
     assertThat(md).contains("each test image's own captions query the test images").doesNotContain("one query per class");
     assertThat(md).contains("| GPR-FT | I2I mAP | +0.110 [");
@@ -64,5 +65,6 @@ class PaperTableTest {
     assertThat(md).contains("- **Not reproduced**: MCIP keeps the text side better than GPR-FT");
     assertThat(md).contains("- Reproduced: MCIP + Re-A is at least as good as MCIP");
     assertThat(md).contains("GPR-FT: image 0: i2i_map 0.3*");
+    assertThat(md).contains("| 2SFT, Re-A projection only | 0.400 | 0.350 | 0.400 | +0.050 [");
   }
 }
