@@ -2,6 +2,7 @@ package dev.kagami.finetune;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kagami.embedding.ModelRuntime;
 import dev.kagami.model.ModelManifest;
 import dev.kagami.model.ModelPackageReader;
 import dev.kagami.preprocess.ClipImageTransform;
@@ -208,4 +209,45 @@ public class ImageTunerTest {
   }
 
   record ClipTransformHolder(ClipImageTransform transform) {}
+
+  @Test
+  void embeddings_as_served_are_the_serving_engines_and_differ_from_the_training_eval_view() throws Exception {
+    dev.kagami.model.ModelPackage pkg = new ModelPackageReader().read(Fixtures.TINY_CLIP);
+    ClipImageTransform transform = new ClipImageTransform(pkg.manifest().image());
+    SplittableRandom r = new SplittableRandom(SEED);
+    // a wide image: the serving transform's centre crop and the training eval view (resize 1.125x, crop) see different parts
+    int w = 96;
+    int h = 48;
+    int[] px = new int[w * h];
+    for (int i = 0; i < px.length; i++) {
+      int x = i % w;
+      px[i] = x < 24 ? 0xFF2020 : x < 48 ? r.nextInt(0x1000000) : x < 72 ? 0x20FF20 : 0x2020FF;
+    }
+    RgbImage img = new RgbImage(w, h, px);
+    float[] served;
+    try (ModelRuntime rt = new dev.kagami.embedding.ModelLoader(new dev.kagami.engine.EngineFactory(),
+        new dev.kagami.preprocess.ImageDecoder(dev.kagami.preprocess.ImageLimits.DEFAULT)).load(Fixtures.TINY_CLIP,
+            dev.kagami.embedding.ModelLoader.Settings.forTool(dev.kagami.engine.EngineKind.ONNXRUNTIME))) {
+      served = rt.engine().encodeImages(transform.apply(img), 1)[0];
+    }
+    try (TrainableTower visual = TrainableTower.load(pkg.visualTorchScript().orElseThrow(), TrainableTower.projectionOnly())) {
+      ImageTuner tuner = new ImageTuner(visual, transform);
+      float[] asServed = tuner.embedAsServed(List.of(img), 1)[0];
+      float[] evalView = tuner.embed(List.of(img), 1)[0];
+      assertThat(cosine(asServed, served)).isGreaterThan(0.9999);
+      assertThat(cosine(evalView, served)).isLessThan(cosine(asServed, served) - 1e-4);
+    }
+  }
+
+  static double cosine(float[] a, float[] b) {
+    double d = 0;
+    double na = 0;
+    double nb = 0;
+    for (int i = 0; i < a.length; i++) {
+      d += a[i] * b[i];
+      na += a[i] * a[i];
+      nb += b[i] * b[i];
+    }
+    return d / Math.sqrt(na * nb);
+  }
 }
