@@ -189,9 +189,15 @@ final class PaperTableCli implements Callable<Integer> {
     List<PaperTable.MethodRuns> runs = new ArrayList<>();
     for (RunSpec.Method m : methods) {
       List<Run> done = new ArrayList<>();
+      // 2SFT's image stage is GPR-FT's, MCIP + Re-A's is MCIP's: with the same seed the same computation, so it is
+      // taken from that run when it ran (as the authors' 2SFT starts from their GPR-FT checkpoint)
+      RunSpec.Method same = m == RunSpec.Method.TWO_SFT ? RunSpec.Method.GPR_FT : m == RunSpec.Method.MCIP_REA ? RunSpec.Method.MCIP
+          : null;
       for (long seed : seeds) {
+        Path reuse = same == null || !methods.contains(same) ? null
+            : w.resolve("runs").resolve(same.name().toLowerCase(Locale.ROOT) + "-s" + seed).resolve(FineTuneRunner.IMAGE);
         done.add(run(o, loader, decoder, cpu, basePkg, poc, splits, w, m, seed, PaperTable.label(m), m.name().toLowerCase(Locale.ROOT)
-            + "-s" + seed, image, text, realignLr, realignWarmup, false, null));
+            + "-s" + seed, image, text, realignLr, realignWarmup, false, reuse));
       }
       runs.add(methodRuns(PaperTable.label(m), done));
     }

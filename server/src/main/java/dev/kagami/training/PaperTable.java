@@ -87,7 +87,8 @@ public final class PaperTable {
           .append(String.format(Locale.ROOT, "%.1f", m.minutes().stream().mapToDouble(Double::doubleValue).sum())).append(" |\n");
     }
     s.append("\nBest steps: each seed's best step by validation per stage (0: no step beat the starting weights, which the "
-        + "stage then handed on). Minutes: all seeds together.\n\n");
+        + "stage then handed on). Minutes: all seeds together. 2SFT's image stage is GPR-FT's of the same seed and MCIP + Re-A's "
+        + "is MCIP's (the same computation, run once), so their minutes are those of re-alignment and evaluation.\n\n");
 
     s.append("## Change against the base, with 95% intervals\n\nThe mean over seeds of each class's change, averaged over "
         + "test queries (per query) or over classes (class-balanced); the interval is a paired bootstrap that resamples classes ("
