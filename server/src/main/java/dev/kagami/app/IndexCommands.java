@@ -34,11 +34,27 @@ public final class IndexCommands {
    * @param model the model the caller expects the collection to be of (null: any); a mismatch is refused,
    *     since vectors of different models are not comparable
    * @param k hits wanted (0 = {@link IndexService#DEFAULT_K})
+   * @param relevantOnly keep only the hits at or above the model version's relevance threshold for this kind of
+   *     query (refused when the version has none)
    */
-  public record Search(String collection, ModelId model, Query query, int k, Filter filter) {}
+  public record Search(String collection, ModelId model, Query query, int k, Filter filter, boolean relevantOnly) {
 
-  /** The model that embedded the query, and the hits, best first. */
-  public record SearchResult(ModelId model, List<Hit> hits) {}
+    public Search(String collection, ModelId model, Query query, int k, Filter filter) {
+      this(collection, model, query, k, filter, false);
+    }
+  }
+
+  /**
+   * The model that embedded the query, the hits, best first, and the model version's relevance threshold for
+   * this kind of query (null when the version has none: evaluate it).
+   */
+  public record SearchResult(ModelId model, List<Hit> hits, Double threshold) {
+
+    /** Whether a hit scores at or above the relevance threshold (false without one). */
+    public boolean relevant(Hit h) {
+      return threshold != null && h.score() >= threshold;
+    }
+  }
 
   /**
    * Rebuild {@code source} for {@code model} (null: the serving model) into {@code target}, then point

@@ -48,9 +48,12 @@ public class IndexService {
 
   private final io.opentelemetry.api.trace.Tracer tracer;
 
+  private final RelevanceThresholds thresholds;
+
   public IndexService(IndexResources index, Embedder embedder, ModelRegistry models, JobService jobs, KagamiConfig config,
-      io.opentelemetry.api.trace.Tracer tracer) {
+      io.opentelemetry.api.trace.Tracer tracer, RelevanceThresholds thresholds) {
     this.tracer = tracer;
+    this.thresholds = thresholds;
     this.index = index;
     this.embedder = embedder;
     this.models = models;
@@ -237,8 +240,27 @@ public class IndexService {
     } else {
       query = CompletableFuture.completedFuture(normalized("query vector", ((Query.Vector) s.query()).values(), c.dimension()));
     }
-    return query.thenCompose(v -> index.run(() -> new SearchResult(new ModelId(rt.name(), rt.version()),
-        traced(caller, c.name(), k, () -> index.store().search(c.name(), v, k, s.filter())))));
+    ModelId model = new ModelId(rt.name(), rt.version());
+    Double threshold = threshold(model, s.query());
+    if (s.relevantOnly() && threshold == null) {
+      throw new FailedPrecondition("model " + model + " has no relevance threshold for " + (s.query() instanceof Query.Text
+          ? "text" : "image") + " queries: evaluate it on a dataset" + (s.query() instanceof Query.Text ? " with captions" : "")
+          + " first");
+    }
+    return query.thenCompose(v -> index.run(() -> {
+      List<dev.kagami.index.Hit> hits = traced(caller, c.name(), k, () -> index.store().search(c.name(), v, k, s.filter()));
+      return new SearchResult(model, s.relevantOnly() ? hits.stream().filter(h -> h.score() >= threshold).toList() : hits,
+          threshold);
+    }));
+  }
+
+  /**
+   * The version's relevance threshold for a query: text queries use the text-to-image one; image, stored-item
+   * and vector queries the image-to-image one (a stored item is an image embedding, a vector is taken as one).
+   */
+  private Double threshold(ModelId model, Query q) {
+    return thresholds.of(model).map(c -> q instanceof Query.Text ? c.calibration().textQueries()
+        : c.calibration().imageQueries()).map(dev.kagami.evaluation.ScoreCalibration.Threshold::score).orElse(null);
   }
 
   /** The store's search as a span {@code kagami.index.search}, a child of the call's: collection, k, store, hits. */

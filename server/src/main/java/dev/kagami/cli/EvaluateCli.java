@@ -100,7 +100,7 @@ final class EvaluateCli implements Callable<Integer> {
             + d.skipped().get(0).reason());
       }
       r = new EvaluationReport(r.id(), r.createdAt(), r.model(), r.engine(), r.dataset(), r.split(), r.seed(), r.images(),
-          r.classes(), r.templates(), r.summary(), r.perClass(), r.operations(), notes);
+          r.classes(), r.templates(), r.summary(), r.perClass(), r.operations(), notes, r.calibration());
       ReportWriter writer = new ReportWriter();
       writer.write(r, out, KagamiCli.invocation(spec, "bin/kagami-evaluate"));
       o.println(writer.toMarkdown(r, null));

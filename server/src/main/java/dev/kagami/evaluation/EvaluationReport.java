@@ -20,7 +20,15 @@ public record EvaluationReport(
     Summary summary,
     List<ClassRow> perClass,
     Operations operations,
-    List<String> notes) {
+    List<String> notes,
+    ScoreCalibration.Calibration calibration) {
+
+  /** A report without relevance thresholds (as reports were stored before they existed). */
+  public EvaluationReport(String id, String createdAt, String model, String engine, String dataset, String split, long seed,
+      int images, int classes, String templates, Summary summary, List<ClassRow> perClass, Operations operations,
+      List<String> notes) {
+    this(id, createdAt, model, engine, dataset, split, seed, images, classes, templates, summary, perClass, operations, notes, null);
+  }
 
   /** The headline KPIs, each in [0, 1]. */
   public record Summary(Double i2iMap, Double i2iMapAtR, Double i2iRecallAt1, Double knnAccuracy, Double zeroShotAccuracy,

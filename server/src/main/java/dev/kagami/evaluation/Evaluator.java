@@ -92,6 +92,8 @@ public final class Evaluator {
     Classification.Result knn = null;
     Classification.Result zs = null;
     TextToImage.Result t2i = null;
+    Embeddings captionEmb = null;
+    int[] captionImage = null;
     long metricNanos = 0;
     if (o.kpis().contains(Kpi.I2I)) {
       long m0 = System.nanoTime();
@@ -139,12 +141,19 @@ public final class Evaluator {
       } else {
         Embeddings capEmb = embedTexts(captions);
         long m0 = System.nanoTime();
-        t2i = TextToImage.evaluate(parallel, capEmb, targets.stream().mapToInt(Integer::intValue).toArray(), testEmb, testLabels,
-            numClasses);
+        captionEmb = capEmb;
+        captionImage = targets.stream().mapToInt(Integer::intValue).toArray();
+        t2i = TextToImage.evaluate(parallel, capEmb, captionImage, testEmb, testLabels, numClasses);
         metricNanos += System.nanoTime() - m0;
       }
     }
     cache.flush();
+    ScoreCalibration.Calibration calibration = null;
+    if (i2i != null || t2i != null) {
+      long m0 = System.nanoTime();
+      calibration = ScoreCalibration.of(parallel, testEmb, testLabels, captionEmb, captionImage, ScoreCalibration.DEFAULT_PRECISION);
+      metricNanos += System.nanoTime() - m0;
+    }
 
     List<EvaluationReport.ClassRow> rows = new ArrayList<>();
     int[] perClassImages = new int[numClasses];
@@ -174,7 +183,8 @@ public final class Evaluator {
         o.imagesPerCall(), 4 * model.dimension(), timing.embedNanos / 1e9, metricNanos / 1e9);
     return new EvaluationReport(UUID.randomUUID().toString(), Instant.now().toString(),
         model.name() + "/" + model.version(), model.engine().kind().name().toLowerCase(Locale.ROOT), d.name(),
-        split.name().toLowerCase(Locale.ROOT), seed, test.size(), numClasses, o.templateSetName(), summary, rows, ops, notes);
+        split.name().toLowerCase(Locale.ROOT), seed, test.size(), numClasses, o.templateSetName(), summary, rows, ops, notes,
+        calibration);
   }
 
   private static Double nan(double v) {

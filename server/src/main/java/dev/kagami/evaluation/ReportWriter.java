@@ -65,6 +65,16 @@ public final class ReportWriter {
     b.append("| bytes per stored embedding (float32) | ").append(o.bytesPerEmbedding()).append(" |\n");
     b.append("| time embedding / computing metrics | ").append(String.format(Locale.ROOT, "%.1f s / %.1f s", o.embedSeconds(),
         o.metricSeconds())).append(" |\n\n");
+    ScoreCalibration.Calibration cal = r.calibration();
+    if (cal != null) {
+      b.append(String.format(Locale.ROOT, "## Relevance thresholds\n\nThe cosine at or above which a hit is of the query's class "
+          + "with precision %.2f on this split, and the share of same-class pairs it keeps (Search's `relevant` flag and "
+          + "`relevant_only`; docs/calibration.md).%n%n| queries | threshold | recall |%n|---|---|---|%n", cal.precision()));
+      b.append("| image (and stored item, vector) | ").append(cal.imageQueries() == null ? "none reaches the precision"
+          : String.format(Locale.ROOT, "%.4f | %s", cal.imageQueries().score(), pct(cal.imageQueries().recall()))).append(" |\n");
+      b.append("| text | ").append(cal.textQueries() == null ? "none (no captions, or the precision is not reached)"
+          : String.format(Locale.ROOT, "%.4f | %s", cal.textQueries().score(), pct(cal.textQueries().recall()))).append(" |\n\n");
+    }
     b.append("## Per class\n\n| class | images | I2I mAP | I2I R@1 | k-NN | zero-shot | T2I R@5 |\n|---|---|---|---|---|---|---|\n");
     for (EvaluationReport.ClassRow c : r.perClass()) {
       b.append("| ").append(c.label().replace("|", "\\|")).append(" | ").append(c.images()).append(" | ")

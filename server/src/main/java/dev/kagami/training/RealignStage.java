@@ -32,7 +32,8 @@ import java.util.function.Predicate;
  * decoded image through the model's CLIP transform), and the text tower trains against them. Re-alignment
  * repairs text-to-image alignment, so its best step is chosen by what it repairs: text-to-image recall@5 of
  * the validation images' own captions (the test's T2I protocol), or, when the validation images have no
- * captions, zero-shot accuracy with the evaluation's prompt templates (the test's zero-shot protocol). Every
+ * captions or only captions that name their class (no more distinct captions than classes), zero-shot accuracy
+ * with the evaluation's prompt templates (the test's zero-shot protocol). Every
  * validation also records the validation split's InfoNCE. What trains is the stage's own setting (the last
  * text blocks by default), with the token and positional embeddings frozen unless asked for.
  */
@@ -103,6 +104,13 @@ final class RealignStage {
     });
   }
 
+  /** Whether the items' captions tell images apart: more distinct captions than classes. */
+  static boolean captionsNameImages(List<DatasetItem> items) {
+    long distinct = items.stream().flatMap(it -> it.captions().stream()).distinct().count();
+    long classes = items.stream().map(DatasetItem::label).distinct().count();
+    return distinct > classes;
+  }
+
   /** The validation queries and what to measure with them. */
   private Validation validation(Inputs in, float[][] valEmb) {
     List<long[]> captions = new ArrayList<>();
@@ -123,6 +131,12 @@ final class RealignStage {
         FineTuneRunner.LABEL_TEMPLATES.forEach(t -> own.add(tokens.computeIfAbsent(t.replace("{}", label), in.tokenizer()::tokenize)));
       }
       pairs.add(new TextRealigner.Example(valEmb[i], own));
+    }
+    // captions that name classes, not images (every image of a class has the same ones, as template or icon-name
+    // captions do) make an image's own rank among its class-mates a coin toss: choose by zero-shot instead
+    if (!captions.isEmpty() && !captionsNameImages(in.val())) {
+      captions.clear();
+      targets.clear();
     }
     List<long[]> prompts = new ArrayList<>();
     if (captions.isEmpty()) {

@@ -119,8 +119,8 @@ class FineTuneRunnerTest {
         "realign:1", "realign:2", "realign:3", "realign:4", "realign:5", "realign:6");
     assertThat(straight.validations).hasSize(8);
     assertThat(straight.validations.get(0)).startsWith("image:0*").contains("i2i_map");
-    // re-alignment is chosen by what it repairs: text-to-image recall@5 of the validation captions
-    assertThat(straight.validations.get(4)).startsWith("realign:0*").contains("t2i_r5").contains("val_infonce");
+    // re-alignment is chosen by what it repairs; these captions name classes ("diagonal stripes pattern"), so by zero-shot
+    assertThat(straight.validations.get(4)).startsWith("realign:0*").contains("zero_shot").contains("val_infonce");
 
     Path runB = tmp.resolve("run-b");
     Recorder first = new Recorder(FineTuneRunner.IMAGE, 3);
@@ -154,7 +154,13 @@ class FineTuneRunnerTest {
           }
         }
         assertThat(worst).as(tower + ": resumed vs uninterrupted").isLessThan(1e-6);
-        assertThat(moved).as(tower + ": tuned vs base").isGreaterThan(1e-4);
+        // the package holds each stage's best step: trained weights, or the starting ones when no step beat them
+        int bestStep = a.bestSteps().get(tower.startsWith("visual") ? FineTuneRunner.IMAGE : FineTuneRunner.REALIGN);
+        if (bestStep > 0) {
+          assertThat(moved).as(tower + ": tuned vs base").isGreaterThan(1e-4);
+        } else {
+          assertThat(moved).as(tower + ": best step 0 hands on the starting weights").isZero();
+        }
       }
     }
     // only the best weights of each finished stage are left

@@ -45,4 +45,17 @@ class RealignStageTest {
     assertThat(old.realignLastBlocks()).isEqualTo(3);
     assertThat(old.realignWarmupSteps()).isZero();
   }
+
+  static dev.kagami.dataset.DatasetItem item(String id, String label, String... captions) {
+    return new dev.kagami.dataset.DatasetItem(id, label, List.of(captions), java.util.Map.of(),
+        new dev.kagami.dataset.ImageSource.File(java.nio.file.Path.of(id)));
+  }
+
+  @Test
+  void captions_that_only_name_classes_do_not_choose_by_text_to_image_recall() {
+    assertThat(RealignStage.captionsNameImages(List.of(item("a", "cat", "a cat"), item("b", "cat", "a cat"),
+        item("c", "dog", "a dog")))).isFalse();
+    assertThat(RealignStage.captionsNameImages(List.of(item("a", "cat", "a grey cat asleep"), item("b", "cat", "a cat on a mat"),
+        item("c", "dog", "a dog")))).isTrue();
+  }
 }

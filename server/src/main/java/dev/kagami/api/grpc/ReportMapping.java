@@ -42,6 +42,16 @@ final class ReportMapping {
     Report.Builder b = Report.newBuilder().setId(r.id()).setCreatedAt(r.createdAt()).setModel(r.model()).setEngine(r.engine())
         .setDataset(r.dataset()).setSplit(r.split()).setSeed(r.seed()).setImages(r.images()).setClasses(r.classes())
         .setTemplates(r.templates()).setSummary(sum).setOperations(ops).addAllNotes(r.notes());
+    if (r.calibration() != null) {
+      dev.kagami.api.v1.Calibration.Builder cal = dev.kagami.api.v1.Calibration.newBuilder().setPrecision(r.calibration().precision());
+      if (r.calibration().imageQueries() != null) {
+        cal.setImageQueryThreshold(r.calibration().imageQueries().score()).setImageQueryRecall(r.calibration().imageQueries().recall());
+      }
+      if (r.calibration().textQueries() != null) {
+        cal.setTextQueryThreshold(r.calibration().textQueries().score()).setTextQueryRecall(r.calibration().textQueries().recall());
+      }
+      b.setCalibration(cal);
+    }
     if (full) {
       for (EvaluationReport.ClassRow c : r.perClass()) {
         ClassKpis.Builder cb = ClassKpis.newBuilder().setLabel(c.label()).setImages(c.images());

@@ -183,12 +183,15 @@ public class SearchGrpcService implements SearchServiceGrpc.AsyncService, io.grp
         default -> null;
       };
       return index.search(new IndexCommands.Search(req.getCollection(), ProtoMapping.modelId(req.getModel()), q, req.getK(),
-          filter(req.getFiltersList())), Deadlines.current()).thenApply(r -> {
+          filter(req.getFiltersList()), req.getRelevantOnly()), Deadlines.current()).thenApply(r -> {
             SearchResponse.Builder b = SearchResponse.newBuilder()
                 .setModel(ModelRef.newBuilder().setName(r.model().name()).setVersion(r.model().version()));
+            if (r.threshold() != null) {
+              b.setRelevanceThreshold(r.threshold().floatValue());
+            }
             for (Hit h : r.hits()) {
               b.addHits(SearchHit.newBuilder().setId(h.id()).setScore(h.score()).putAllMetadata(toProto(h.metadata()))
-                  .setImageRef(h.imageRef()));
+                  .setImageRef(h.imageRef()).setRelevant(r.relevant(h)));
             }
             return b.build();
           });

@@ -43,14 +43,20 @@ public class SearchResource {
 
   /** A query: exactly one of text, image (base64), id or vector; k (default 10), filters, and the model expected. */
   public record SearchBody(String text, String image, String id, float[] vector, int k, List<FilterBody> filters,
-      String model) {}
+      String model, boolean relevantOnly) {
+
+    public SearchBody(String text, String image, String id, float[] vector, int k, List<FilterBody> filters, String model) {
+      this(text, image, id, vector, k, filters, model, false);
+    }
+  }
 
   /** Two collections (for example one per model version) asked the same query. */
   public record CompareBody(String left, String right, SearchBody query) {}
 
-  public record HitView(String id, float score, Map<String, Object> metadata, String image) {}
+  public record HitView(String id, float score, Map<String, Object> metadata, String image, boolean relevant) {}
 
-  public record SearchView(String collection, String model, List<HitView> hits) {}
+  /** {@code relevanceThreshold}: the model version's, for this kind of query (null: it has none). */
+  public record SearchView(String collection, String model, List<HitView> hits, Double relevanceThreshold) {}
 
   public record CompareView(SearchView left, SearchView right) {}
 
@@ -130,14 +136,14 @@ public class SearchResource {
 
   private CompletionStage<SearchView> run(String collection, SearchBody b, IndexCommands.Query q) {
     return index.search(new IndexCommands.Search(collection, b.model() == null || b.model().isEmpty() ? null
-        : ModelId.parse(b.model()), q, b.k(), filter(b.filters())), CallBudget.NONE).thenApply(r -> {
+        : ModelId.parse(b.model()), q, b.k(), filter(b.filters()), b.relevantOnly()), CallBudget.NONE).thenApply(r -> {
           List<HitView> hits = new ArrayList<>(r.hits().size());
           for (Hit h : r.hits()) {
             hits.add(new HitView(h.id(), h.score(), metadata(h.metadata()), h.imageRef().isEmpty() ? null
                 : jakarta.ws.rs.core.UriBuilder.fromPath("/api/v1/collections/{c}/items/{i}/image").build(collection, h.id())
-                    .toString()));
+                    .toString(), r.relevant(h)));
           }
-          return new SearchView(collection, r.model().toString(), hits);
+          return new SearchView(collection, r.model().toString(), hits, r.threshold());
         });
   }
 

@@ -133,6 +133,48 @@ class DatasetAndEvaluationGrpcTest {
 
 
   @Test
+  void an_evaluation_calibrates_its_model_version_and_search_flags_and_keeps_relevant_hits() throws Exception {
+    last(datasets.importDataset(ImportDatasetRequest.newBuilder().setName("colors-calibration").setKind(DatasetSourceKind.MANIFEST)
+        .setPath(dir.resolve("colors.jsonl").toString()).setTrainFraction(0.5).setValidationFraction(0).setTestFraction(0.5)
+        .setSeed(3).build()), new ArrayList<>());
+    Report r = last(evaluation.evaluate(EvaluateRequest.newBuilder().setDataset("colors-calibration").setTemplates("simple")
+        .build()), new ArrayList<>()).getReport();
+    assertThat(r.hasCalibration()).isTrue();
+    assertThat(r.getCalibration().getPrecision()).isEqualTo(0.9);
+    // flat colour discs: same-colour images are near-identical, so a threshold reaches 0.9 precision for image queries
+    assertThat(r.getCalibration().hasImageQueryThreshold()).isTrue();
+    assertThat(r.getCalibration().getImageQueryRecall()).isBetween(0.0, 1.0);
+    assertThat(r.getMarkdown()).contains("## Relevance thresholds");
+    double t = r.getCalibration().getImageQueryThreshold();
+
+    dev.kagami.api.v1.SearchServiceGrpc.SearchServiceBlockingStub search = dev.kagami.api.v1.SearchServiceGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(60, TimeUnit.SECONDS);
+    String col = "calibrated-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+    search.createCollection(dev.kagami.api.v1.CreateCollectionRequest.newBuilder().setName(col).build());
+    dev.kagami.api.v1.UpsertRequest.Builder up = dev.kagami.api.v1.UpsertRequest.newBuilder().setCollection(col);
+    Color[] colors = {Color.RED, Color.GREEN, Color.BLUE, Color.ORANGE};
+    for (int c = 0; c < colors.length; c++) {
+      for (int i = 0; i < 3; i++) {
+        up.addItems(dev.kagami.api.v1.UpsertItem.newBuilder().setId(c + "-" + i)
+            .setImage(com.google.protobuf.ByteString.copyFrom(Images.png(60 + 7 * i, 45 + 4 * i, colors[c]))));
+      }
+    }
+    search.upsert(up.build());
+    dev.kagami.api.v1.SearchResponse all = search.search(dev.kagami.api.v1.SearchRequest.newBuilder().setCollection(col).setId("0-0")
+        .setK(12).build());
+    assertThat(all.hasRelevanceThreshold()).isTrue();
+    assertThat((double) all.getRelevanceThreshold()).isCloseTo(t, org.assertj.core.data.Offset.offset(1e-6));
+    assertThat(all.getHitsList()).allSatisfy(h -> assertThat(h.getRelevant()).isEqualTo(h.getScore() >= all.getRelevanceThreshold()));
+    assertThat(all.getHitsList()).anyMatch(dev.kagami.api.v1.SearchHit::getRelevant);
+    dev.kagami.api.v1.SearchResponse relevant = search.search(dev.kagami.api.v1.SearchRequest.newBuilder().setCollection(col)
+        .setId("0-0").setK(12).setRelevantOnly(true).build());
+    assertThat(relevant.getHitsList()).extracting(dev.kagami.api.v1.SearchHit::getId)
+        .containsExactlyElementsOf(all.getHitsList().stream().filter(dev.kagami.api.v1.SearchHit::getRelevant)
+            .map(dev.kagami.api.v1.SearchHit::getId).toList());
+    assertThat(relevant.getHitsCount()).isLessThan(12);
+  }
+
+  @Test
   void bad_requests_get_clear_statuses() {
     StatusRuntimeException outside = org.assertj.core.api.Assertions.catchThrowableOfType(StatusRuntimeException.class,
         () -> last(datasets.importDataset(ImportDatasetRequest.newBuilder().setName("etc")
