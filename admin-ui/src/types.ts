@@ -95,5 +95,5 @@ export interface PocReport {
 }
 export interface SideBySide {
   dataset: string; split: string; queryClass: string | null; k: number; galleryImages: number;
-  sides: { model: string; precisionAtK: number | null; hits: { id: string; label: string; score: number; relevant: boolean; image: string }[] }[];
+  sides: { model: string; precisionAtK: number | null; threshold: number | null; hits: { id: string; label: string; score: number; relevant: boolean; image: string }[] }[];
 }

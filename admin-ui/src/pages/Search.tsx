@@ -90,12 +90,15 @@ export function Search() {
               <p className="kpi-inline" data-testid={'precision-' + i}>
                 {t('search.precision', { k: result.k })}: <strong>{s.precisionAtK === null ? '—' : fmt.num(s.precisionAtK, 2)}</strong>
               </p>
+              <p className="muted" data-testid={'threshold-' + i}>
+                {s.threshold === null ? t('search.noThreshold') : t('search.threshold', { score: fmt.num(s.threshold) })}
+              </p>
               <ol className="hits">
                 {s.hits.map((h) => (
                   <li key={h.id} className={h.relevant ? 'hit relevant' : 'hit'}>
                     <img src={h.image + '?size=96'} alt={h.label + ' ' + h.id} width={96} height={96} loading="lazy" />
                     <span>{h.label}{h.relevant ? ' ✓' : ''}</span>
-                    <span className="muted">{fmt.num(h.score)}</span>
+                    <span className="muted">{fmt.num(h.score)}{s.threshold !== null && h.score >= s.threshold ? ' ' + t('search.aboveThreshold') : ''}</span>
                   </li>
                 ))}
               </ol>

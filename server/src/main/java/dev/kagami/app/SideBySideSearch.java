@@ -41,7 +41,11 @@ public class SideBySideSearch {
   public record Hit(String id, String label, double score, boolean relevant) {}
 
   /** One model's ranking; precisionAtK is null when the query has no class. */
-  public record Side(String model, List<Hit> hits, Double precisionAtK) {}
+  /**
+   * {@code threshold}: the version's calibrated relevance threshold for this kind of query (null: none), so the
+   * hits above it can be told apart from those merely ranked.
+   */
+  public record Side(String model, List<Hit> hits, Double precisionAtK, Double threshold) {}
 
   public record Result(String dataset, String split, String queryClass, int k, int galleryImages, List<Side> sides) {}
 
@@ -53,7 +57,11 @@ public class SideBySideSearch {
   private final Evaluations evaluations;
   private final Map<String, Gallery> galleries = new LinkedHashMap<>(8, 0.75f, true);
 
-  public SideBySideSearch(ModelRegistry models, ModelService registered, DatasetRepository datasets, Evaluations evaluations) {
+  private final RelevanceThresholds thresholds;
+
+  public SideBySideSearch(ModelRegistry models, ModelService registered, DatasetRepository datasets, Evaluations evaluations,
+      RelevanceThresholds thresholds) {
+    this.thresholds = thresholds;
     this.models = models;
     this.registered = registered;
     this.datasets = datasets;
@@ -98,7 +106,11 @@ public class SideBySideSearch {
         galleryImages = g.items().size();
         float[] query = queryItem != null ? embed(rt, EmbedInput.image(queryItem.source().read()))
             : q.text() != null && !q.text().isBlank() ? embed(rt, EmbedInput.text(q.text())) : embed(rt, EmbedInput.image(q.image()));
-        sides.add(rank(rt, g, query, queryItem, queryClass, k));
+        boolean text = queryItem == null && q.text() != null && !q.text().isBlank();
+        Double threshold = thresholds.of(id).map(c -> text ? c.calibration().textQueries() : c.calibration().imageQueries())
+            .map(dev.kagami.evaluation.ScoreCalibration.Threshold::score).orElse(null);
+        Side side = rank(rt, g, query, queryItem, queryClass, k);
+        sides.add(new Side(side.model(), side.hits(), side.precisionAtK(), threshold));
       }
     }
     return new Result(d.dataset().name(), split.name().toLowerCase(java.util.Locale.ROOT), queryClass, k, galleryImages, sides);
@@ -128,7 +140,7 @@ public class SideBySideSearch {
       hits.add(new Hit(it.id(), it.label(), sims[order[i]], rel));
     }
     Double precision = queryClass == null || hits.isEmpty() ? null : relevant / (double) hits.size();
-    return new Side(rt.name() + "/" + rt.version(), hits, precision);
+    return new Side(rt.name() + "/" + rt.version(), hits, precision, null);
   }
 
   private Gallery gallery(ModelRuntime rt, StoredDataset d, Split split) {

@@ -26,7 +26,8 @@ public class SideBySideResource {
 
   public record HitView(String id, String label, double score, boolean relevant, String image) {}
 
-  public record SideView(String model, List<HitView> hits, Double precisionAtK) {}
+  /** {@code threshold}: the version's calibrated relevance threshold for this kind of query (null: none). */
+  public record SideView(String model, List<HitView> hits, Double precisionAtK, Double threshold) {}
 
   public record View(String dataset, String split, String queryClass, int k, int galleryImages, List<SideView> sides) {}
 
@@ -52,7 +53,7 @@ public class SideBySideResource {
     return new View(r.dataset(), r.split(), r.queryClass(), r.k(), r.galleryImages(), r.sides().stream()
         .map(s -> new SideView(s.model(), s.hits().stream().map(h -> new HitView(h.id(), h.label(), h.score(), h.relevant(),
             UriBuilder.fromPath("/api/v1/datasets/{d}/items/{i}/image").build(r.dataset(), h.id()).toString())).toList(),
-            s.precisionAtK()))
+            s.precisionAtK(), s.threshold()))
         .toList());
   }
 }
