@@ -40,13 +40,25 @@ public class PromotionService {
   /** The gate's evaluations: every KPI with the default templates (the evaluation API's defaults, so their reports are reused). */
   static final Evaluator.Options GATE_OPTIONS = Evaluator.Options.defaults();
 
-  /** A Promote or Rollback: the alias where it now points, where it pointed, the verdict, whether overridden. */
+  /**
+   * A Promote or Rollback: the alias where it now points, where it pointed, the verdict, whether overridden,
+   * the replicas, and the collections bound to the version it left (re-indexed for the new one when asked).
+   */
   public record Move(ModelAlias alias, ModelId previous, Optional<GateVerdict> verdict, boolean overridden,
-      List<String> replicasSwitched, List<String> replicasLagging) {}
+      List<String> replicasSwitched, List<String> replicasLagging, List<CollectionRebinding.Rebuild> collections) {}
 
-  /** What Promote and CheckGate are asked. */
+  /**
+   * What Promote and CheckGate are asked; {@code reindex}: rebuild the collections bound to the version the
+   * alias leaves, for the new one, behind their aliases.
+   */
   public record PromoteCommand(String alias, ModelId model, String dataset, String split, String reason, String overrideReason,
-      String actor) {}
+      String actor, boolean reindex) {
+
+    public PromoteCommand(String alias, ModelId model, String dataset, String split, String reason, String overrideReason,
+        String actor) {
+      this(alias, model, dataset, split, reason, overrideReason, actor, false);
+    }
+  }
 
   private final ModelService models;
   private final ModelRegistry registry;
@@ -55,10 +67,12 @@ public class PromotionService {
   private final ReportStore reports;
   private final Evaluations evaluations;
   private final AliasFollower follower;
+  private final CollectionRebinding rebinding;
 
   public PromotionService(ModelService models, ModelRegistry registry, ModelRepository repo, DatasetRepository datasets,
-      ReportStore reports, Evaluations evaluations, AliasFollower follower) {
+      ReportStore reports, Evaluations evaluations, AliasFollower follower, CollectionRebinding rebinding) {
     this.follower = follower;
+    this.rebinding = rebinding;
     this.models = models;
     this.registry = registry;
     this.repo = repo;
@@ -136,7 +150,7 @@ public class PromotionService {
     String reason = override && !verdict.passed() ? "override: " + cmd.overrideReason().strip()
         : cmd.reason() == null || cmd.reason().isBlank() ? "promoted through the gate" : cmd.reason().strip();
     return move(current, cmd.model(), AliasEvent.Kind.PROMOTE, ModelService.actorOr(cmd.actor()), reason, Optional.of(verdict),
-        override && !verdict.passed());
+        override && !verdict.passed(), cmd.reindex());
   }
 
   /** Moves the alias back to the version it pointed at before its last move. */
@@ -149,7 +163,8 @@ public class PromotionService {
         + current.target() + " since it was created; there is nothing to roll back to"));
     models.requireRegistered(back);
     return move(current, back, AliasEvent.Kind.ROLLBACK, ModelService.actorOr(actor),
-        reason == null || reason.isBlank() ? "rolled back from " + current.target() : reason.strip(), Optional.empty(), false);
+        reason == null || reason.isBlank() ? "rolled back from " + current.target() : reason.strip(), Optional.empty(), false,
+        false);
   }
 
   /**
@@ -157,7 +172,7 @@ public class PromotionService {
    * the database); the answer names those that switched and those that did not within the replica timeout.
    */
   private Move move(ModelAlias current, ModelId to, AliasEvent.Kind kind, String actor, String reason,
-      Optional<GateVerdict> verdict, boolean overridden) {
+      Optional<GateVerdict> verdict, boolean overridden, boolean reindex) {
     ModelAlias moved = follower.moving(() -> {
       ModelRuntime before = registry.resolveAlias(current.alias()).orElse(null);
       registry.swap(current.alias(), to.name(), to.version()); // throws, changing nothing, if `to` cannot serve
@@ -176,6 +191,7 @@ public class PromotionService {
       return m;
     });
     AliasFollower.Spread spread = follower.await(moved.alias(), moved.generation());
-    return new Move(moved, current.target(), verdict, overridden, spread.switched(), spread.lagging());
+    List<CollectionRebinding.Rebuild> collections = rebinding.rebind(current.target(), to, reindex);
+    return new Move(moved, current.target(), verdict, overridden, spread.switched(), spread.lagging(), collections);
   }
 }

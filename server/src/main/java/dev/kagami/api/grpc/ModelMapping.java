@@ -76,13 +76,18 @@ final class ModelMapping {
 
   static PromotionService.PromoteCommand command(PromoteRequest r) {
     return new PromotionService.PromoteCommand(r.getAlias(), r.hasModel() ? ProtoMapping.modelId(r.getModel()) : null,
-        r.getDataset(), r.getSplit(), r.getReason(), r.getOverrideReason(), AuthInterceptor.actor(r.getActor()));
+        r.getDataset(), r.getSplit(), r.getReason(), r.getOverrideReason(), AuthInterceptor.actor(r.getActor()),
+        r.getReindexCollections());
   }
 
   static PromoteResponse move(PromotionService.Move m, String servingHere) {
     PromoteResponse.Builder b = PromoteResponse.newBuilder().setAlias(alias(m.alias(), servingHere)).setPrevious(ref(m.previous()))
         .setOverridden(m.overridden()).addAllReplicasSwitched(m.replicasSwitched()).addAllReplicasLagging(m.replicasLagging());
     m.verdict().ifPresent(v -> b.setVerdict(verdict(v)));
+    for (dev.kagami.app.CollectionRebinding.Rebuild c : m.collections()) {
+      b.addCollections(dev.kagami.api.v1.CollectionRebuild.newBuilder().setCollection(c.collection()).setAlias(c.alias())
+          .setTarget(c.target()).setJobId(c.jobId() == null ? "" : c.jobId()).setNote(c.note()));
+    }
     return b.build();
   }
 

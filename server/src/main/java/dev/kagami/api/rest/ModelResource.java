@@ -123,7 +123,8 @@ public class ModelResource {
   }
 
   /** Body of a promotion: the model is written {@code name/version}. */
-  public record PromoteBody(String model, String dataset, String split, String reason, String overrideReason, String actor) {}
+  public record PromoteBody(String model, String dataset, String split, String reason, String overrideReason, String actor,
+      boolean reindexCollections) {}
 
   private static PromotionService.PromoteCommand command(String alias, PromoteBody b,
       jakarta.ws.rs.container.ContainerRequestContext ctx) {
@@ -131,7 +132,7 @@ public class ModelResource {
       throw new InvalidInput("the body must be a JSON object: model, dataset, split, reason, overrideReason, actor");
     }
     return new PromotionService.PromoteCommand(alias, b.model() == null || b.model().isBlank() ? null : ModelId.parse(b.model()),
-        b.dataset(), b.split(), b.reason(), b.overrideReason(), AuthFilter.actor(ctx, b.actor()));
+        b.dataset(), b.split(), b.reason(), b.overrideReason(), AuthFilter.actor(ctx, b.actor()), b.reindexCollections());
   }
 
   @POST
