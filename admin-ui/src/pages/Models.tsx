@@ -40,11 +40,13 @@ function Promotion({ models, onMoved }: { models: ModelDetails[]; onMoved: () =>
   const [split, setSplit] = useState('test');
   const [reason, setReason] = useState('');
   const [override, setOverride] = useState('');
+  const [reindex, setReindex] = useState(false);
+  const [rebuilds, setRebuilds] = useState<{ collection: string; alias: string; target: string; jobId: string | null; note: string }[]>([]);
   const [verdict, setVerdict] = useState<Verdict | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState<string | null>(null);
-  const body = () => ({ model, dataset, split, reason, overrideReason: override || undefined });
+  const body = () => ({ model, dataset, split, reason, overrideReason: override || undefined, reindexCollections: reindex });
   const act = async (what: () => Promise<void>) => {
     setError(null);
     setBusy(true);
@@ -58,7 +60,9 @@ function Promotion({ models, onMoved }: { models: ModelDetails[]; onMoved: () =>
   };
   const check = (e: FormEvent) => { e.preventDefault(); void act(async () => { setVerdict(await api.post<Verdict>('/api/v1/aliases/production/gate', body())); }); };
   const promote = () => act(async () => {
-    await api.post('/api/v1/aliases/production/promote', body());
+    const moved = await api.post<{ collections: { collection: string; alias: string; target: string; jobId: string | null; note: string }[] }>(
+      '/api/v1/aliases/production/promote', body());
+    setRebuilds(moved.collections ?? []);
     setDone(t('models.promotedTo', { model }));
     onMoved();
   });
@@ -93,11 +97,20 @@ function Promotion({ models, onMoved }: { models: ModelDetails[]; onMoved: () =>
       {verdict && !verdict.passed && (
         <label>{t('models.override')}<input value={override} onChange={(e) => setOverride(e.target.value)} name="override" /></label>
       )}
+      <label className="check"><input type="checkbox" checked={reindex} onChange={(e) => setReindex(e.target.checked)} name="reindex" />
+        {t('models.reindex')}</label>
       <div className="actions">
         <button type="button" disabled={busy || !verdict || (!verdict.passed && !override)} onClick={promote}>{t('models.promote')}</button>
         <button type="button" className="secondary" disabled={busy} onClick={rollback}>{t('models.rollback')}</button>
       </div>
       {done && <p className="ok" role="status">{done}</p>}
+      {rebuilds.length > 0 && (
+        <ul data-testid="rebuilds">
+          {rebuilds.map((r) => (
+            <li key={r.collection}>{r.collection} → {r.target}{r.jobId ? ' (' + t('models.reindexJob', { id: r.jobId.slice(0, 8) }) + ')' : ''}: {r.note}</li>
+          ))}
+        </ul>
+      )}
       <ErrorBox error={error} />
     </form>
   );
