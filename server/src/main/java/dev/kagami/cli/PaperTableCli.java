@@ -212,7 +212,8 @@ final class PaperTableCli implements Callable<Integer> {
           realignWarmup, true), new Variant("learning rate / 10", text, realignLr / 10, realignWarmup, false),
           new Variant("no warm-up", text, realignLr, 0, false));
       ablation.add(new PaperTable.MethodRuns("2SFT as run (" + text.words() + ", lr " + realignLr + ", warm-up " + realignWarmup + ")",
-          List.of(runs.get(methods.indexOf(RunSpec.Method.TWO_SFT)).reports().get(0)), List.of(), List.of(), List.of()));
+          List.of(runs.get(methods.indexOf(RunSpec.Method.TWO_SFT)).reports().get(0)), List.of(),
+          List.of(runs.get(methods.indexOf(RunSpec.Method.TWO_SFT)).bestSteps().get(0)), List.of()));
       for (int i = 0; i < variants.size(); i++) {
         Variant v = variants.get(i);
         Run r = run(o, loader, decoder, cpu, basePkg, poc, splits, w, RunSpec.Method.TWO_SFT, seed, "Re-A " + v.label(),
@@ -223,7 +224,7 @@ final class PaperTableCli implements Callable<Integer> {
     String settings = String.format(Locale.ROOT, "image stage: %s trained, %d epochs at lr %s, class proxies at lr %s, batch 32; "
         + "re-alignment: %s of the text tower (embeddings frozen) trained, %d epochs at lr %s, warm-up %d steps; validation %s, "
         + "early stopping after %d validations without improvement, best checkpoint by validation (image stage: I2I mAP; "
-        + "re-alignment: T2I R@5 of the validation captions, or zero-shot without captions).", image.words(), epochs, lr, proxyLr,
+        + "re-alignment: T2I R@5 of the validation captions, or zero-shot when the captions only name classes).", image.words(), epochs, lr, proxyLr,
         text.words(), realignEpochs, realignLr, realignWarmup, validateEvery > 0 ? "every " + validateEvery + " steps"
             : "at least 10 times a stage", patience);
     String md = PaperTable.markdown(new PaperTable.Setup(KagamiCli.invocation(spec, "bin/kagami-paper-table"), basePkg, poc, splits,

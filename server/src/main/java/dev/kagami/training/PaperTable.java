@@ -73,13 +73,17 @@ public final class PaperTable {
     s.append(" I2I mAP (class-balanced) | zero-shot (class-balanced) | classes worse than base (I2I mAP, mean) | best steps | minutes |\n|---|");
     KPIS.forEach(k -> s.append("---:|"));
     s.append("---:|---:|---:|---|---:|\n");
+    // with class-disjoint splits no test class has training images to vote: k-NN is not measured there
+    boolean disjoint = setup.splitKind().equals("class-disjoint");
+    java.util.function.BiFunction<Kpi, String, String> shown = (k, v) -> disjoint && k.name().equals("k-NN acc") ? "n/a" : v;
     s.append("| base |");
-    KPIS.forEach(k -> s.append(' ').append(f(k.summary().apply(base.summary()))).append(" |"));
+    KPIS.forEach(k -> s.append(' ').append(shown.apply(k, f(k.summary().apply(base.summary())))).append(" |"));
     s.append(' ').append(f(balanced(base, EvaluationReport.ClassRow::i2iMap))).append(" | ")
         .append(f(balanced(base, EvaluationReport.ClassRow::zeroShotAccuracy))).append(" | | | |\n");
     for (MethodRuns m : runs) {
       s.append("| ").append(m.label()).append(" |");
-      KPIS.forEach(k -> s.append(' ').append(meanSd(m.reports().stream().map(r -> k.summary().apply(r.summary())).toList())).append(" |"));
+      KPIS.forEach(k -> s.append(' ').append(shown.apply(k, meanSd(m.reports().stream().map(r -> k.summary().apply(r.summary()))
+          .toList()))).append(" |"));
       s.append(' ').append(meanSd(m.reports().stream().map(r -> balanced(r, EvaluationReport.ClassRow::i2iMap)).toList())).append(" | ")
           .append(meanSd(m.reports().stream().map(r -> balanced(r, EvaluationReport.ClassRow::zeroShotAccuracy)).toList()))
           .append(" | ").append(String.format(Locale.ROOT, "%.1f", m.reports().stream().mapToLong(r -> worseClasses(base, r)).average()
@@ -97,7 +101,7 @@ public final class PaperTable {
       for (Kpi k : KPIS) {
         ClassBootstrap.Interval q = ClassBootstrap.meanChange(base, m.reports(), k.perClass(), false);
         ClassBootstrap.Interval c = ClassBootstrap.meanChange(base, m.reports(), k.perClass(), true);
-        if (q != null) {
+        if (q != null && !(disjoint && k.name().equals("k-NN acc"))) {
           s.append("| ").append(m.label()).append(" | ").append(k.name()).append(" | ").append(ci(q)).append(" | ").append(ci(c))
               .append(" |\n");
         }
