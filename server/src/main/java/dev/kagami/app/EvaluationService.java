@@ -63,10 +63,12 @@ public class EvaluationService {
     List<String> templateList = PromptTemplates.named(templates);
     EnumSet<Evaluator.Kpi> kpis = cmd.kpis() == null || cmd.kpis().isEmpty() ? EnumSet.allOf(Evaluator.Kpi.class)
         : EnumSet.copyOf(cmd.kpis());
+    double precision = cmd.calibrationPrecision() == null || cmd.calibrationPrecision() == 0
+        ? dev.kagami.evaluation.ScoreCalibration.DEFAULT_PRECISION : cmd.calibrationPrecision();
     Evaluator.Options options = new Evaluator.Options(kpis, templateList, templates, Classification.DEFAULT_K,
-        Classification.DEFAULT_TEMPERATURE, IMAGES_PER_CALL);
+        Classification.DEFAULT_TEMPERATURE, IMAGES_PER_CALL, precision);
     EvaluateCommand effective = new EvaluateCommand(new ModelId(model.name(), model.version()), d.dataset().name(),
-        split.name().toLowerCase(Locale.ROOT), kpis, templates);
+        split.name().toLowerCase(Locale.ROOT), kpis, templates, precision);
     return jobs.submit(JobKind.EVALUATION, effective, ctx -> {
       EvaluationReport r;
       // held for the evaluation: a swap or an unload meanwhile closes it only after the evaluation ends

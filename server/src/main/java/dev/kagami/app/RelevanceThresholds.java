@@ -12,7 +12,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Each model version's relevance thresholds, kept with the version by its evaluation reports: the newest
  * stored report of the version that has them (see {@link ScoreCalibration}) is the version's calibration.
- * Looked up at most every {@link #REFRESH_NANOS} per version, so a search does not read the database.
+ * Looked up again when this process saves a report, and otherwise at most every {@link #REFRESH_NANOS} per
+ * version (for reports other replicas save), so a search does not read the database.
  */
 @ApplicationScoped
 public class RelevanceThresholds {
@@ -21,7 +22,7 @@ public class RelevanceThresholds {
   /** Reports of a version looked at for one with thresholds, newest first. */
   static final int LOOK_BACK = 20;
 
-  private record Cached(Optional<Calibrated> value, long at) {}
+  private record Cached(Optional<Calibrated> value, long at, long saves) {}
 
   /** A version's calibration and the report it came from. */
   public record Calibrated(ScoreCalibration.Calibration calibration, String reportId, String dataset, String split) {}
@@ -35,9 +36,10 @@ public class RelevanceThresholds {
 
   public Optional<Calibrated> of(ModelId model) {
     long now = System.nanoTime();
+    long saves = reports.saves();
     Cached c = cache.get(model);
-    if (c == null || now - c.at() > REFRESH_NANOS) {
-      c = new Cached(lookUp(model), now);
+    if (c == null || now - c.at() > REFRESH_NANOS || c.saves() != saves) {
+      c = new Cached(lookUp(model), now, saves);
       cache.put(model, c);
     }
     return c.value();

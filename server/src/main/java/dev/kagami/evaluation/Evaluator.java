@@ -34,7 +34,20 @@ public final class Evaluator {
 
   /** What to compute and how. */
   public record Options(Set<Kpi> kpis, List<String> templates, String templateSetName, int k, double temperature,
-      int imagesPerCall) {
+      int imagesPerCall, double calibrationPrecision) {
+
+    public Options {
+      if (!(calibrationPrecision > 0 && calibrationPrecision < 1)) {
+        throw new dev.kagami.error.KagamiException.InvalidInput("the calibration precision must be in (0, 1), is "
+            + calibrationPrecision);
+      }
+    }
+
+    /** Options with the default calibration precision ({@link ScoreCalibration#DEFAULT_PRECISION}). */
+    public Options(Set<Kpi> kpis, List<String> templates, String templateSetName, int k, double temperature, int imagesPerCall) {
+      this(kpis, templates, templateSetName, k, temperature, imagesPerCall, ScoreCalibration.DEFAULT_PRECISION);
+    }
+
     public static Options defaults() {
       return new Options(EnumSet.allOf(Kpi.class), PromptTemplates.OPENAI_IMAGENET, "openai-imagenet",
           Classification.DEFAULT_K, Classification.DEFAULT_TEMPERATURE, 32);
@@ -151,7 +164,7 @@ public final class Evaluator {
     ScoreCalibration.Calibration calibration = null;
     if (i2i != null || t2i != null) {
       long m0 = System.nanoTime();
-      calibration = ScoreCalibration.of(parallel, testEmb, testLabels, captionEmb, captionImage, ScoreCalibration.DEFAULT_PRECISION);
+      calibration = ScoreCalibration.of(parallel, testEmb, testLabels, captionEmb, captionImage, o.calibrationPrecision());
       metricNanos += System.nanoTime() - m0;
     }
 

@@ -16,6 +16,7 @@ public class ReportStore {
 
   private final ReportRepository rows;
   private final ReportWriter codec = new ReportWriter();
+  private final java.util.concurrent.atomic.AtomicLong saves = new java.util.concurrent.atomic.AtomicLong();
 
   public ReportStore(ReportRepository rows) {
     this.rows = rows;
@@ -29,6 +30,12 @@ public class ReportStore {
       throw new IllegalStateException("report " + r.id() + " cannot be written as JSON", e);
     }
     rows.save(new StoredReport(r.id(), Instant.parse(r.createdAt()), r.model(), r.dataset(), r.split(), json));
+    saves.incrementAndGet();
+  }
+
+  /** How many reports this process has saved: a reader that caches what it read knows when to read again. */
+  public long saves() {
+    return saves.get();
   }
 
   public Optional<EvaluationReport> get(String id) {

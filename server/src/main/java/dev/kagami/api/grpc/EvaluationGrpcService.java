@@ -48,7 +48,7 @@ public class EvaluationGrpcService implements EvaluationServiceGrpc.AsyncService
   public void evaluate(EvaluateRequest req, StreamObserver<EvaluateProgress> out) {
     try {
       Job job = evaluations.start(new EvaluateCommand(ProtoMapping.modelId(req.getModel()), req.getDataset(),
-          req.getSplit(), kpis(req), req.getTemplates()));
+          req.getSplit(), kpis(req), req.getTemplates(), req.getCalibrationPrecision()));
       JobStreams.follow(jobs, job.id(), (ServerCallStreamObserver<EvaluateProgress>) out, j -> {
         EvaluateProgress.Builder b = EvaluateProgress.newBuilder().setJobId(j.id().value()).setStage(j.progress().stage())
             .setDone(j.progress().done()).setTotal(j.progress().total());

@@ -48,13 +48,15 @@ public class EvaluationResource {
       throw new InvalidInput("the body must be a JSON object: dataset, model, split, kpis, templates");
     }
     return Response.accepted(JobView.of(evaluations.start(new EvaluateCommand(body.model() == null || body.model().isEmpty()
-        ? null : dev.kagami.model.ModelId.parse(body.model()), body.dataset(), body.split(), body.kpis(), body.templates())),
+        ? null : dev.kagami.model.ModelId.parse(body.model()), body.dataset(), body.split(), body.kpis(), body.templates(),
+        body.calibrationPrecision())),
         json)).build();
   }
 
   /** The JSON body of an evaluation: the model is written {@code name/version}. */
+  /** {@code calibrationPrecision}: the precision the relevance thresholds are computed for (absent: 0.9). */
   public record EvaluateBody(String model, String dataset, String split, java.util.Set<dev.kagami.evaluation.Evaluator.Kpi> kpis,
-      String templates) {}
+      String templates, Double calibrationPrecision) {}
 
   @GET
   @Path("/reports")

@@ -146,6 +146,17 @@ class DatasetAndEvaluationGrpcTest {
     assertThat(r.getCalibration().getImageQueryRecall()).isBetween(0.0, 1.0);
     assertThat(r.getMarkdown()).contains("## Relevance thresholds");
     double t = r.getCalibration().getImageQueryThreshold();
+    // a lower precision asked for: a threshold no higher, keeping no less of the relevant pairs
+    Report loose = last(evaluation.evaluate(EvaluateRequest.newBuilder().setDataset("colors-calibration").setTemplates("simple")
+        .setCalibrationPrecision(0.5).build()), new ArrayList<>()).getReport();
+    assertThat(loose.getCalibration().getPrecision()).isEqualTo(0.5);
+    assertThat(loose.getCalibration().getImageQueryThreshold()).isLessThanOrEqualTo(t);
+    assertThat(loose.getCalibration().getImageQueryRecall()).isGreaterThanOrEqualTo(r.getCalibration().getImageQueryRecall());
+    assertThat(GrpcTesting.code(() -> last(evaluation.evaluate(EvaluateRequest.newBuilder().setDataset("colors-calibration")
+        .setCalibrationPrecision(1.5).build()), new ArrayList<>()))).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    // the newest report is the version's calibration: evaluate at 0.9 again so search uses it
+    r = last(evaluation.evaluate(EvaluateRequest.newBuilder().setDataset("colors-calibration").setTemplates("simple").build()),
+        new ArrayList<>()).getReport();
 
     dev.kagami.api.v1.SearchServiceGrpc.SearchServiceBlockingStub search = dev.kagami.api.v1.SearchServiceGrpc.newBlockingStub(channel)
         .withDeadlineAfter(60, TimeUnit.SECONDS);
