@@ -232,7 +232,12 @@ public final class AdamW implements AutoCloseable {
 
   /** Restores what {@link #writeState} wrote, for the same groups and parameter shapes. */
   public void readState(java.io.DataInputStream in) throws java.io.IOException {
-    if (in.readInt() != STATE_MAGIC) {
+    int magic = in.readInt();
+    if (magic == STATE_MAGIC_V1) {
+      throw new java.io.IOException("the optimiser state was written before parameters were grouped by weight decay; "
+          + "this run cannot resume from it (start it again)");
+    }
+    if (magic != STATE_MAGIC) {
       throw new java.io.IOException("not an AdamW state");
     }
     int savedStep = in.readInt();
@@ -261,7 +266,10 @@ public final class AdamW implements AutoCloseable {
     step = savedStep;
   }
 
-  private static final int STATE_MAGIC = 0x4B41444D; // "KADM"
+  /** The state's layout: its groups in order, as the trainers make them since the decay split ("KAD2"). */
+  private static final int STATE_MAGIC = 0x4B414432;
+  /** The layout before the decay split ("KADM"): its parameters are in another order. */
+  private static final int STATE_MAGIC_V1 = 0x4B41444D;
 
   /** Steps taken so far. */
   public int steps() {
