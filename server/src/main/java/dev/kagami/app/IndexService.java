@@ -241,7 +241,7 @@ public class IndexService {
       query = CompletableFuture.completedFuture(normalized("query vector", ((Query.Vector) s.query()).values(), c.dimension()));
     }
     ModelId model = new ModelId(rt.name(), rt.version());
-    Double threshold = threshold(model, s.query());
+    Double threshold = thresholds.forQuery(model, s.query() instanceof Query.Text);
     if (s.relevantOnly() && threshold == null) {
       throw new FailedPrecondition("model " + model + " has no relevance threshold for " + (s.query() instanceof Query.Text
           ? "text" : "image") + " queries: evaluate it on a dataset" + (s.query() instanceof Query.Text ? " with captions" : "")
@@ -254,14 +254,6 @@ public class IndexService {
     }));
   }
 
-  /**
-   * The version's relevance threshold for a query: text queries use the text-to-image one; image, stored-item
-   * and vector queries the image-to-image one (a stored item is an image embedding, a vector is taken as one).
-   */
-  private Double threshold(ModelId model, Query q) {
-    return thresholds.of(model).map(c -> q instanceof Query.Text ? c.calibration().textQueries()
-        : c.calibration().imageQueries()).map(dev.kagami.evaluation.ScoreCalibration.Threshold::score).orElse(null);
-  }
 
   /** The store's search as a span {@code kagami.index.search}, a child of the call's: collection, k, store, hits. */
   private List<dev.kagami.index.Hit> traced(io.opentelemetry.context.Context parent, String collection, int k,

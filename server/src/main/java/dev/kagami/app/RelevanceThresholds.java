@@ -45,6 +45,16 @@ public class RelevanceThresholds {
     return c.value();
   }
 
+  /**
+   * The version's threshold for a kind of query: text queries use the text-to-image one; image, stored-item and
+   * vector queries the image-to-image one (a stored item is an image embedding, a vector is taken as one).
+   * Null when the version has none.
+   */
+  public Double forQuery(ModelId model, boolean textQuery) {
+    return of(model).map(c -> textQuery ? c.calibration().textQueries() : c.calibration().imageQueries())
+        .map(ScoreCalibration.Threshold::score).orElse(null);
+  }
+
   private Optional<Calibrated> lookUp(ModelId model) {
     for (EvaluationReport r : reports.list(null, model.toString(), LOOK_BACK)) {
       if (r.calibration() != null) {

@@ -107,8 +107,7 @@ public class SideBySideSearch {
         float[] query = queryItem != null ? embed(rt, EmbedInput.image(queryItem.source().read()))
             : q.text() != null && !q.text().isBlank() ? embed(rt, EmbedInput.text(q.text())) : embed(rt, EmbedInput.image(q.image()));
         boolean text = queryItem == null && q.text() != null && !q.text().isBlank();
-        Double threshold = thresholds.of(id).map(c -> text ? c.calibration().textQueries() : c.calibration().imageQueries())
-            .map(dev.kagami.evaluation.ScoreCalibration.Threshold::score).orElse(null);
+        Double threshold = thresholds.forQuery(id, text);
         Side side = rank(rt, g, query, queryItem, queryClass, k);
         sides.add(new Side(side.model(), side.hits(), side.precisionAtK(), threshold));
       }

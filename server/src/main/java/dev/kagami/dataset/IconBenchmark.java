@@ -187,7 +187,7 @@ public final class IconBenchmark {
   private static Drawing draw(IconThemes.Icon icon, int size) {
     try {
       byte[] bytes = Files.readAllBytes(icon.file());
-      BufferedImage img = IconRaster.render(icon.file(), size);
+      BufferedImage img = IconRaster.render(icon.file(), bytes, size);
       return new Drawing(icon, sha256(bytes), img, IconRaster.signature(img), null);
     } catch (IOException | RuntimeException e) {
       return new Drawing(icon, "", null, null, "cannot be drawn: " + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));

@@ -7,7 +7,6 @@ import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
 import org.apache.batik.transcoder.SVGAbstractTranscoder;
@@ -31,10 +30,10 @@ public final class IconRaster {
 
   private IconRaster() {}
 
-  /** The icon at {@code size} x {@code size}, ARGB. */
-  public static BufferedImage render(Path file, int size) {
+  /** The icon at {@code size} x {@code size}, ARGB, from the bytes of {@code file} (read once by the caller). */
+  public static BufferedImage render(Path file, byte[] bytes, int size) {
     String n = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
-    BufferedImage src = n.endsWith(".svg") ? svg(file, size) : png(file);
+    BufferedImage src = n.endsWith(".svg") ? svg(file, bytes, size) : png(file, bytes);
     BufferedImage out = new BufferedImage(size, size, BufferedImage.TYPE_INT_ARGB);
     double s = Math.min((double) size / src.getWidth(), (double) size / src.getHeight());
     int w = Math.max(1, (int) Math.round(src.getWidth() * s));
@@ -129,8 +128,8 @@ public final class IconRaster {
     return v;
   }
 
-  private static BufferedImage png(Path file) {
-    try (InputStream in = Files.newInputStream(file)) {
+  private static BufferedImage png(Path file, byte[] bytes) {
+    try (InputStream in = new java.io.ByteArrayInputStream(bytes)) {
       BufferedImage img = ImageIO.read(in);
       if (img == null) {
         throw new InvalidInput(file + " is not a readable PNG");
@@ -141,15 +140,15 @@ public final class IconRaster {
     }
   }
 
-  private static BufferedImage svg(Path file, int size) {
+  private static BufferedImage svg(Path file, byte[] bytes, int size) {
     Capture t = new Capture();
     t.addTranscodingHint(SVGAbstractTranscoder.KEY_WIDTH, (float) size);
     t.addTranscodingHint(SVGAbstractTranscoder.KEY_HEIGHT, (float) size);
     t.addTranscodingHint(SVGAbstractTranscoder.KEY_ALLOW_EXTERNAL_RESOURCES, Boolean.FALSE);
     try {
       // Batik accepts only the SVG versions 1.0, 1.1 and 1.2 in the root element; some themes write "1"
-      String text = VERSION_ONE.matcher(Files.readString(file, java.nio.charset.StandardCharsets.UTF_8))
-          .replaceFirst("$1\"1.1\"");
+      String text = VERSION_ONE.matcher(java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+          .decode(java.nio.ByteBuffer.wrap(bytes)).toString()).replaceFirst("$1\"1.1\"");
       TranscoderInput in = new TranscoderInput(new java.io.StringReader(text));
       in.setURI(file.toUri().toString());
       t.transcode(in, null);

@@ -49,35 +49,31 @@ public final class ScoreCalibration {
       boolean self, double precision) {
     int q = queries.n();
     int used = Math.min(q, MAX_QUERIES);
-    long[][] relevant = new long[used][];
-    long[][] all = new long[used][];
+    long[] rel = new long[BINS];
+    long[] cnt = new long[BINS];
     parallel.forEach(used, u -> {
       int i = (int) ((long) u * q / used);
       float[] scores = new float[candidates.n()];
       candidates.similarities(queries.row(i), scores);
-      long[] rel = new long[BINS];
-      long[] cnt = new long[BINS];
+      long[] qRel = new long[BINS];
+      long[] qCnt = new long[BINS];
       for (int j = 0; j < scores.length; j++) {
         if (self && j == i) {
           continue;
         }
         int b = bin(scores[j]);
-        cnt[b]++;
+        qCnt[b]++;
         if (candidateLabels[j] == queryLabels[i]) {
-          rel[b]++;
+          qRel[b]++;
         }
       }
-      relevant[u] = rel;
-      all[u] = cnt;
-    });
-    long[] rel = new long[BINS];
-    long[] cnt = new long[BINS];
-    for (int u = 0; u < used; u++) {
-      for (int b = 0; b < BINS; b++) {
-        rel[b] += relevant[u][b];
-        cnt[b] += all[u][b];
+      synchronized (rel) { // one query's histogram into the totals (not kept per query: 64 KB each)
+        for (int b = 0; b < BINS; b++) {
+          rel[b] += qRel[b];
+          cnt[b] += qCnt[b];
+        }
       }
-    }
+    });
     long totalRelevant = 0;
     for (long r : rel) {
       totalRelevant += r;

@@ -153,11 +153,8 @@ public final class TextRealigner {
     ai.djl.pytorch.jni.JniUtils.setGradMode(false);
     try (NDManager m = engine.newBaseManager()) {
       NDArray scale = m.create(new float[] {(float) logScale()});
-      for (int from = 0; from + 1 < examples.size(); from += batchSize) {
+      for (int from = 0; from + 1 < examples.size(); from += batchSize) { // at least two pairs left
         int n = Math.min(batchSize, examples.size() - from);
-        if (n < 2) {
-          break;
-        }
         int[] idx = new int[n];
         long[][] drawn = new long[n][];
         for (int i = 0; i < n; i++) {

@@ -150,8 +150,9 @@ public final class PaperTable {
 
   /** The mean of a KPI over classes (each class once). */
   static Double balanced(EvaluationReport r, Function<EvaluationReport.ClassRow, Double> kpi) {
-    return r.perClass().stream().map(kpi).filter(v -> v != null && !v.isNaN()).mapToDouble(Double::doubleValue).average().stream()
-        .boxed().findFirst().orElse(null);
+    java.util.OptionalDouble mean = r.perClass().stream().map(kpi).filter(v -> v != null && !v.isNaN())
+        .mapToDouble(Double::doubleValue).average();
+    return mean.isPresent() ? mean.getAsDouble() : null;
   }
 
   static long worseClasses(EvaluationReport base, EvaluationReport r) {

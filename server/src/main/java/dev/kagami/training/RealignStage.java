@@ -72,23 +72,24 @@ final class RealignStage {
   /** Runs the stage in {@code dir} (resuming or skipping as {@link StageDirectory} does); returns its best weights. */
   Path run(Inputs in, Path dir, FineTuneRunner.Listener listener, BooleanSupplier cancelled, BooleanSupplier suspended) {
     RunSpec spec = in.spec();
-    float[][] trainEmb;
-    float[][] valEmb;
-    try (TrainableTower visual = TrainableTower.load(in.visualBest(), TrainableTower.projectionOnly())) {
-      ImageTuner embedder = new ImageTuner(visual, in.transform());
-      trainEmb = embedAsServed(embedder, in.train());
-      valEmb = embedAsServed(embedder, in.val());
-    }
-    List<TextRealigner.Example> train = new ArrayList<>();
-    for (int i = 0; i < in.train().size(); i++) {
-      List<long[]> caps = new ArrayList<>();
-      for (int c : in.captions().forRealign().get(i)) {
-        caps.add(in.captions().tokens().get(c));
-      }
-      train.add(new TextRealigner.Example(trainEmb[i], caps));
-    }
-    Validation v = validation(in, valEmb);
     return StageDirectory.run(dir, () -> {
+      // only a stage that runs needs the fixed embeddings (a finished one is skipped without decoding anything)
+      float[][] trainEmb;
+      float[][] valEmb;
+      try (TrainableTower visual = TrainableTower.load(in.visualBest(), TrainableTower.projectionOnly())) {
+        ImageTuner embedder = new ImageTuner(visual, in.transform());
+        trainEmb = embedAsServed(embedder, in.train());
+        valEmb = embedAsServed(embedder, in.val());
+      }
+      List<TextRealigner.Example> train = new ArrayList<>();
+      for (int i = 0; i < in.train().size(); i++) {
+        List<long[]> caps = new ArrayList<>();
+        for (int c : in.captions().forRealign().get(i)) {
+          caps.add(in.captions().tokens().get(c));
+        }
+        train.add(new TextRealigner.Example(trainEmb[i], caps));
+      }
+      Validation v = validation(in, valEmb);
       try (TrainableTower textual = TrainableTower.select(
           Checkpoint.towerFile(dir.resolve("checkpoint")).orElse(in.base().textualTorchScript().orElseThrow()), selector(spec))) {
         TextRealigner realigner = new TextRealigner(textual, in.base().manifest().text().contextLength());
