@@ -1,5 +1,6 @@
 package dev.kagami.app;
 
+import dev.kagami.error.KagamiException;
 import dev.kagami.error.KagamiException.BackendUnavailable;
 import dev.kagami.index.CollectionInfo;
 import dev.kagami.model.ModelId;
@@ -18,7 +19,8 @@ import java.util.concurrent.TimeoutException;
  * them. This finds them and, when asked, rebuilds each for the new version behind its alias with the existing
  * re-index job: searches through the alias keep answering from the old collection until the new one is
  * complete, then the alias switches (the job's result says whether it did). A collection searched by its own
- * name, with no alias, is rebuilt beside it and the answer says so.
+ * name, with no alias, is rebuilt beside it and the answer says so; one whose job cannot start (the re-index
+ * queue full) is reported as not started, since the alias has moved already.
  */
 @ApplicationScoped
 public class CollectionRebinding {
@@ -43,6 +45,8 @@ public class CollectionRebinding {
     } catch (ExecutionException | TimeoutException e) {
       throw new BackendUnavailable("cannot list the collections: " + e.getMessage(), e);
     }
+    java.util.Set<String> taken = new java.util.HashSet<>(l.aliases().keySet());
+    l.collections().forEach(x -> taken.add(x.name()));
     List<Rebuild> out = new ArrayList<>();
     for (CollectionInfo c : l.collections()) {
       if (!c.model().equals(from.toString())) {
@@ -50,11 +54,10 @@ public class CollectionRebinding {
       }
       String alias = l.aliases().entrySet().stream().filter(e -> e.getValue().equals(c.name())).map(Map.Entry::getKey).sorted()
           .findFirst().orElse("");
-      java.util.Set<String> taken = new java.util.HashSet<>(l.aliases().keySet());
-      l.collections().forEach(x -> taken.add(x.name()));
-      String target = target(c.name(), to);
+      String base = target(c.name(), to);
+      String target = base;
       for (int n = 2; taken.contains(target); n++) { // rebuilt for this version before (a promotion rolled back and made again)
-        target = target(c.name(), to) + "-" + n;
+        target = base + "-" + n;
       }
       if (!start) {
         out.add(new Rebuild(c.name(), alias, target, null, "bound to " + from + "; promote with re-indexing (or start a Reindex) "
@@ -64,8 +67,14 @@ public class CollectionRebinding {
       String note = alias.isEmpty() ? "no alias points at it: it is rebuilt as " + target + " beside it, and searches by its name "
           + "keep the old collection; point an alias at " + target + " to move them"
           : "searches through alias " + alias + " answer from it until " + target + " is complete, then from " + target;
-      String job = index.startReindex(new IndexCommands.Reindex(c.name(), target, to, alias, false)).id().toString();
-      out.add(new Rebuild(c.name(), alias, target, job, note));
+      try {
+        String job = index.startReindex(new IndexCommands.Reindex(c.name(), target, to, alias, false)).id().toString();
+        out.add(new Rebuild(c.name(), alias, target, job, note));
+      } catch (KagamiException e) {
+        // the alias has moved already: a re-index that cannot start (its queue full) is reported, not the move undone
+        out.add(new Rebuild(c.name(), alias, target, null, "not started (" + e.getMessage() + "): start a Reindex of "
+            + c.name() + " into " + target + (alias.isEmpty() ? "" : " with alias " + alias) + " later"));
+      }
     }
     return out;
   }
