@@ -121,6 +121,27 @@ class ModelRebindGrpcTest {
     }
   }
 
+  @Test
+  void relevant_only_on_a_version_never_evaluated_is_refused_and_says_what_to_do() throws Exception {
+    var models = ModelServiceGrpc.newBlockingStub(channel).withDeadlineAfter(300, TimeUnit.SECONDS);
+    var search = SearchServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+    ModelRef ten = ModelRef.newBuilder().setName("tiny-clip").setVersion("10").build();
+    models.importModel(ImportModelRequest.newBuilder().setPath(ModelLifecycleGrpcTest.copyAs("10").toString()).build());
+    models.loadModel(dev.kagami.api.v1.LoadModelRequest.newBuilder().setModel(ten).build());
+    String col = "uncalibrated-" + java.util.UUID.randomUUID().toString().substring(0, 6);
+    search.createCollection(CreateCollectionRequest.newBuilder().setName(col).setModel(ten).build());
+    search.upsert(UpsertRequest.newBuilder().setCollection(col).addItems(UpsertItem.newBuilder().setId("a")
+        .setImage(ByteString.copyFrom(Fixtures.goldenImages().get(0).bytes()))).build());
+    SearchResponse plain = search.search(SearchRequest.newBuilder().setCollection(col).setId("a").build());
+    assertThat(plain.hasRelevanceThreshold()).isFalse();
+    assertThat(plain.getHits(0).getRelevant()).isFalse();
+    assertThat(ModelLifecycleGrpcTest.message(() -> search.search(SearchRequest.newBuilder().setCollection(col).setText("a stripe")
+        .setRelevantOnly(true).build()))).startsWith("FAILED_PRECONDITION")
+        .contains("tiny-clip/10 has no relevance threshold for text queries", "evaluate it");
+    search.deleteCollection(DeleteCollectionRequest.newBuilder().setName(col).build());
+    models.deleteModel(dev.kagami.api.v1.DeleteModelRequest.newBuilder().setModel(ten).build());
+  }
+
   static <T> T last(Iterator<T> it) {
     T last = null;
     while (it.hasNext()) {
