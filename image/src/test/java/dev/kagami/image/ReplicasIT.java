@@ -73,7 +73,7 @@ class ReplicasIT {
       Server b = servers.get(1);
       assertThat(served(a)).isEqualTo("kagami-clip/1");
       assertThat(served(b)).isEqualTo("kagami-clip/1");
-      importDataset(a, work);
+      importDataset(a.channel(), null, work.resolve("colours"));
 
       Map<String, Integer> seen = new ConcurrentHashMap<>();
       Map<String, Integer> failed = new ConcurrentHashMap<>();
@@ -162,9 +162,12 @@ class ReplicasIT {
     return r.getModel().getName() + "/" + r.getModel().getVersion();
   }
 
-  /** Three colours, eight captioned images each, as a manifest under the import roots, imported on {@code s}. */
-  private static void importDataset(Server s, Path work) throws Exception {
-    Path dir = Files.createDirectories(work.resolve("colours"));
+  /**
+   * Three colours, eight captioned images each, as a manifest in {@code dir} (under the import roots), imported
+   * as dataset "colours" through {@code ch} (with {@code key}, or none where auth is off).
+   */
+  static void importDataset(ManagedChannel ch, io.grpc.CallCredentials key, Path dir) throws Exception {
+    Files.createDirectories(dir);
     String[] names = {"red", "green", "blue"};
     Color[] colours = {Color.RED, Color.GREEN, Color.BLUE};
     List<String> lines = new ArrayList<>();
@@ -184,7 +187,8 @@ class ReplicasIT {
       }
     }
     Files.write(dir.resolve("colours.jsonl"), lines);
-    var it = DatasetServiceGrpc.newBlockingStub(s.channel()).withDeadlineAfter(120, TimeUnit.SECONDS).importDataset(
+    var stub = DatasetServiceGrpc.newBlockingStub(ch);
+    var it = (key == null ? stub : stub.withCallCredentials(key)).withDeadlineAfter(120, TimeUnit.SECONDS).importDataset(
         ImportDatasetRequest.newBuilder().setName("colours").setKind(DatasetSourceKind.MANIFEST)
             .setPath(dir.resolve("colours.jsonl").toString()).setTrainFraction(0.5).setValidationFraction(0.25)
             .setTestFraction(0.25).setSeed(4).build());
@@ -193,7 +197,7 @@ class ReplicasIT {
     }
   }
 
-  private static void copyTree(Path from, Path to) throws Exception {
+  static void copyTree(Path from, Path to) throws Exception {
     try (var s = Files.walk(from)) {
       for (Path p : (Iterable<Path>) s::iterator) {
         Path d = to.resolve(from.relativize(p).toString());

@@ -8,6 +8,7 @@ import dev.kagami.persistence.ModelRepository;
 import dev.kagami.persistence.ReplicaRepository;
 import dev.kagami.registry.ModelAlias;
 import dev.kagami.registry.Replica;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Priority;
@@ -189,14 +190,34 @@ public class AliasFollower {
     return replicas.seenSince(Instant.now().minus(interval.multipliedBy(3)));
   }
 
+  /**
+   * At shutdown, before the beans (the datasource among them) are destroyed: the listener leaves its loop
+   * (it checks {@code stopping} every second) and returns its connection while the pool is still open, and
+   * the replica's row goes, so a promotion no longer waits for this process.
+   */
+  void onShutdown(@Observes ShutdownEvent ev) {
+    stop();
+  }
+
   @PreDestroy
   void stop() {
+    if (stopping) {
+      return;
+    }
     stopping = true;
     if (timer != null) {
       timer.shutdownNow();
     }
     if (listener != null) {
-      listener.shutdownNow();
+      listener.shutdown();
+      try {
+        if (!listener.awaitTermination(3, TimeUnit.SECONDS)) {
+          listener.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        listener.shutdownNow();
+        Thread.currentThread().interrupt();
+      }
     }
     try {
       replicas.remove(id);

@@ -36,6 +36,8 @@ import java.util.concurrent.CompletableFuture;
 @ApplicationScoped
 public class IndexService {
 
+  private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(IndexService.class);
+
   public static final int DEFAULT_K = 10;
   public static final int MAX_K = 10_000;
 
@@ -104,8 +106,17 @@ public class IndexService {
     }
     try {
       return models.resolve(m.name(), m.version());
-    } catch (InvalidInput e) {
-      throw new FailedPrecondition("collection '" + c.name() + "' needs model " + c.model() + ", which is not loaded");
+    } catch (InvalidInput notLoaded) {
+      // not loaded in this process: it restarted after an alias left this version, or kagami.model.max-loaded
+      // unloaded it; the collection's vectors are of this version, so load it from the repository
+      try {
+        ModelRuntime rt = models.load(m.name(), m.version());
+        LOG.infof("loaded %s for collection '%s', whose vectors it made", c.model(), c.name());
+        return rt;
+      } catch (RuntimeException e) {
+        throw new FailedPrecondition("collection '" + c.name() + "' needs model " + c.model()
+            + ", which is not loaded and cannot be loaded here: " + e.getMessage());
+      }
     }
   }
 

@@ -144,7 +144,7 @@ class KubernetesManifestsTest {
    * checkpoint that fits the grace period, the shared volumes the replicas also mount, and replicas that
    * do not train themselves.
    */
-  static void trainer(List<HasMetadata> all, Container server, PodSpec serving, List<String> claims) {
+  static void trainer(List<HasMetadata> all, Container server, PodSpec serving, List<String> claims, boolean onGpu) {
     List<CronJob> crons = of(all, CronJob.class);
     assertThat(crons).hasSize(1);
     CronJob cron = crons.get(0);
@@ -161,6 +161,15 @@ class KubernetesManifestsTest {
     assertThat(priority).containsKeys(pod.getPriorityClassName(), serving.getPriorityClassName());
     assertThat(priority.get(pod.getPriorityClassName())).as("training below serving").isLessThan(priority.get(serving.getPriorityClassName()));
     Container trainer = pod.getContainers().get(0);
+    assertThat(trainer.getResources().getLimits().containsKey("nvidia.com/gpu")).as("the trainer's GPU").isEqualTo(onGpu);
+    if (onGpu) {
+      assertThat(trainer.getResources().getLimits().get("nvidia.com/gpu")).isEqualTo(new Quantity("1"));
+      assertThat(pod.getTolerations()).anyMatch(t -> "nvidia.com/gpu".equals(t.getKey()));
+      assertThat(pod.getNodeSelector()).containsKey("nvidia.com/gpu.present");
+      assertThat(trainer.getImage()).as("the GPU image (CUDA libtorch)").endsWith("-gpu");
+    } else {
+      assertThat(trainer.getImage()).endsWith("-cpu");
+    }
     assertThat(env(trainer, "KAGAMI_FINETUNE_EXECUTE_RUNS")).isEqualTo("true");
     assertThat(env(trainer, "KAGAMI_FINETUNE_EXIT_WHEN_IDLE")).as("a Job's worker ends").isNotBlank();
     assertThat(env(server, "KAGAMI_FINETUNE_EXECUTE_RUNS")).as("serving replicas do not train").isEqualTo("false");
@@ -192,7 +201,7 @@ class KubernetesManifestsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"cpu", "gpu", "scale"})
+  @ValueSource(strings = {"cpu", "gpu", "scale", "scale-gpu"})
   void each_overlay_renders_parses_strictly_holds_the_policy_and_matches_its_golden_file(String overlay) throws Exception {
     String yaml = render(overlay);
     List<HasMetadata> all = parse(yaml);
@@ -246,7 +255,7 @@ class KubernetesManifestsTest {
     pod.getVolumes().stream().filter(v -> v.getPersistentVolumeClaim() != null)
         .forEach(v -> assertThat(claims).contains(v.getPersistentVolumeClaim().getClaimName()));
 
-    if (overlay.equals("scale")) {
+    if (overlay.startsWith("scale")) {
       assertThat(d.getSpec().getReplicas()).isGreaterThanOrEqualTo(3);
       assertThat(d.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable().getIntVal()).isZero();
       PodDisruptionBudget pdb = of(all, PodDisruptionBudget.class).get(0);
@@ -280,7 +289,7 @@ class KubernetesManifestsTest {
       assertThat(of(all, GenericKubernetesResource.class)).anyMatch(r -> r.getKind().equals("SolrCloud")
           && r.getApiVersion().equals("solr.apache.org/v1beta1"));
       assertThat(claims).doesNotContain("kagami-data");
-      trainer(all, server, pod, claims);
+      trainer(all, server, pod, claims, overlay.equals("scale-gpu"));
     } else {
       assertThat(d.getSpec().getReplicas()).as("one writer of the embedded state").isEqualTo(1);
       assertThat(d.getSpec().getStrategy().getType()).isEqualTo("Recreate");

@@ -142,6 +142,32 @@ class ModelRebindGrpcTest {
     models.deleteModel(dev.kagami.api.v1.DeleteModelRequest.newBuilder().setModel(ten).build());
   }
 
+  @Test
+  void a_collections_model_not_loaded_in_this_process_is_loaded_when_the_collection_needs_it() throws Exception {
+    // as after a restart that followed a promotion away from it, or an unload by kagami.model.max-loaded
+    var models = ModelServiceGrpc.newBlockingStub(channel).withDeadlineAfter(300, TimeUnit.SECONDS);
+    var search = SearchServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+    ModelRef eleven = ModelRef.newBuilder().setName("tiny-clip").setVersion("11").build();
+    models.importModel(ImportModelRequest.newBuilder().setPath(ModelLifecycleGrpcTest.copyAs("11").toString()).build());
+    models.loadModel(dev.kagami.api.v1.LoadModelRequest.newBuilder().setModel(eleven).build());
+    String col = "unloaded-" + java.util.UUID.randomUUID().toString().substring(0, 6);
+    search.createCollection(CreateCollectionRequest.newBuilder().setName(col).setModel(eleven).build());
+    var golden = Fixtures.goldenImages();
+    search.upsert(UpsertRequest.newBuilder().setCollection(col).addItems(UpsertItem.newBuilder().setId("a")
+        .setImage(ByteString.copyFrom(golden.get(0).bytes()))).build());
+    models.unloadModel(dev.kagami.api.v1.UnloadModelRequest.newBuilder().setModel(eleven).build());
+    assertThat(models.getModel(dev.kagami.api.v1.GetModelRequest.newBuilder().setModel(eleven).build()).getLoaded()).isFalse();
+
+    search.upsert(UpsertRequest.newBuilder().setCollection(col).addItems(UpsertItem.newBuilder().setId("b")
+        .setImage(ByteString.copyFrom(golden.get(1).bytes()))).build());
+    SearchResponse byText = search.search(SearchRequest.newBuilder().setCollection(col).setText("a stripe").build());
+    assertThat(byText.getModel()).isEqualTo(eleven);
+    assertThat(byText.getHitsCount()).isEqualTo(2);
+    assertThat(models.getModel(dev.kagami.api.v1.GetModelRequest.newBuilder().setModel(eleven).build()).getLoaded()).isTrue();
+    search.deleteCollection(DeleteCollectionRequest.newBuilder().setName(col).build());
+    models.deleteModel(dev.kagami.api.v1.DeleteModelRequest.newBuilder().setModel(eleven).build());
+  }
+
   static <T> T last(Iterator<T> it) {
     T last = null;
     while (it.hasNext()) {
