@@ -80,7 +80,7 @@ final class PaperTableCli implements Callable<Integer> {
   boolean classDisjoint;
 
   @Option(names = "--split-seed", description = "the splits' seed, the same for every run (default: ${DEFAULT-VALUE})")
-  long splitSeed = 7;
+  long splitSeed = DefaultModelTraining.BENCHMARK_SPLIT_SEED;
 
   @Option(names = "--seeds", split = ",", description = "training seeds; each method runs once per seed (default: ${DEFAULT-VALUE})")
   List<Long> seeds = List.of(7L);
@@ -158,7 +158,7 @@ final class PaperTableCli implements Callable<Integer> {
     if (dataset != null) {
       poc = dataset.load(new DatasetImporter(decoder, cpu), limit, splitSeed);
       splitKind = classDisjoint ? "class-disjoint" : "stratified";
-      Splits.Fractions f = new Splits.Fractions(0.6, 0.2, 0.2);
+      Splits.Fractions f = DefaultModelTraining.BENCHMARK_FRACTIONS;
       splits = classDisjoint ? Splits.classDisjoint(poc, splitSeed, f) : Splits.stratified(poc, splitSeed, f);
       captions = "the dataset's captions.";
     } else {

@@ -30,6 +30,10 @@ final class TrainDefaultCli implements Runnable {
       description = "OpenClipart PNG folder (default: ${DEFAULT-VALUE})")
   Path clipart = Path.of("/usr/share/openclipart/png");
 
+  @Option(names = "--icons", scope = CommandLine.ScopeType.INHERIT,
+      description = "the icon-theme benchmark's manifest (kagami icon-benchmark); its train classes are added")
+  Path icons;
+
   @Override
   public void run() {
     throw new CommandLine.ParameterException(spec.commandLine(), "name a step: corpus or train");
@@ -49,10 +53,17 @@ final class TrainDefaultCli implements Runnable {
     @Option(names = "--out", required = true, description = "the corpus file")
     Path out;
 
+    @Option(names = "--icon-classes", description = "also write the icon classes trained on, one per line, here")
+    Path classes;
+
     @Override
     public Integer call() throws Exception {
       DefaultModelTraining t = parent.training();
-      t.writeCorpus(out, t.corpus(parent.fashion, parent.clipart));
+      var corpus = t.corpus(parent.fashion, parent.clipart, java.util.Optional.ofNullable(parent.icons));
+      t.writeCorpus(out, corpus);
+      if (classes != null) {
+        t.writeIconClasses(classes, corpus);
+      }
       return 0;
     }
   }
@@ -99,7 +110,7 @@ final class TrainDefaultCli implements Runnable {
       }
       DefaultModelTraining t = parent.training();
       t.train(init, repository, version, new DefaultModelTraining.Settings(steps, batch, lr, warmup, seed),
-          t.corpus(parent.fashion, parent.clipart));
+          t.corpus(parent.fashion, parent.clipart, java.util.Optional.ofNullable(parent.icons)));
       return 0;
     }
   }

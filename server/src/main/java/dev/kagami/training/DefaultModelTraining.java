@@ -44,8 +44,19 @@ public final class DefaultModelTraining {
   public static final long SPLIT_SEED = 42;
   public static final Splits.Fractions FRACTIONS = new Splits.Fractions(0.8, 0.1, 0.1);
 
-  /** The training splits of the two datasets, and the Fashion-MNIST dataset for its classes. */
-  public record Corpus(Dataset fashionMnist, Dataset openClipart, List<DatasetItem> fashionTrain, List<DatasetItem> clipartTrain) {}
+  /**
+   * The icon-theme benchmark's split ({@code bin/kagami-paper-table --class-disjoint}'s default): classes
+   * drawn apart with seed 7, 60/20/20. The default model trains on its train classes only, so the benchmark's
+   * validation and test classes are never in its pretraining.
+   */
+  public static final long BENCHMARK_SPLIT_SEED = 7;
+  public static final Splits.Fractions BENCHMARK_FRACTIONS = new Splits.Fractions(0.6, 0.2, 0.2);
+  /** How often each icon of the train classes is repeated in the examples (they are few beside Fashion-MNIST). */
+  static final int ICON_REPEATS = 3;
+
+  /** The training splits of the datasets, and the Fashion-MNIST dataset for its classes. No icons: empty. */
+  public record Corpus(Dataset fashionMnist, Dataset openClipart, List<DatasetItem> fashionTrain, List<DatasetItem> clipartTrain,
+      Optional<Dataset> icons, List<DatasetItem> iconTrain) {}
 
   /** The settings of one training: the step count, batch, peak learning rate, warm-up and seed. */
   public record Settings(int steps, int batch, double learningRate, int warmup, long seed) {}
@@ -60,13 +71,29 @@ public final class DefaultModelTraining {
     this.log = log;
   }
 
-  /** Imports both datasets and selects their training splits (the evaluation's split). */
-  public Corpus corpus(Path fashion, Path clipart) throws IOException {
+  /**
+   * Imports the datasets and selects their training splits (the evaluation's split; for the icon-theme
+   * benchmark's manifest, when given, the train classes of its class-disjoint split).
+   */
+  public Corpus corpus(Path fashion, Path clipart, Optional<Path> iconManifest) throws IOException {
     DatasetImporter importer = new DatasetImporter(decoder, cpu);
     Dataset fm = importer.fashionMnist(fashion, "fashion-mnist", 0, ImportProgress.NONE);
     Dataset oc = importer.openClipart(clipart, 1, "openclipart", ImportProgress.NONE);
+    Optional<Dataset> icons = Optional.empty();
+    List<DatasetItem> iconTrain = List.of();
+    if (iconManifest.isPresent()) {
+      Dataset d = importer.manifest(iconManifest.get(), "icon-themes", ImportProgress.NONE);
+      icons = Optional.of(d);
+      iconTrain = Splits.select(d, Splits.classDisjoint(d, BENCHMARK_SPLIT_SEED, BENCHMARK_FRACTIONS), Split.TRAIN);
+    }
     return new Corpus(fm, oc, Splits.select(fm, Splits.stratified(fm, SPLIT_SEED, FRACTIONS), Split.TRAIN),
-        Splits.select(oc, Splits.stratified(oc, SPLIT_SEED, FRACTIONS), Split.TRAIN));
+        Splits.select(oc, Splits.stratified(oc, SPLIT_SEED, FRACTIONS), Split.TRAIN), icons, iconTrain);
+  }
+
+  /** The icon classes trained on, sorted (the benchmark's train split), one per line. */
+  public void writeIconClasses(Path out, Corpus corpus) throws IOException {
+    Files.createDirectories(out.toAbsolutePath().getParent());
+    Files.write(out, corpus.iconTrain().stream().map(DatasetItem::label).distinct().sorted().toList(), StandardCharsets.UTF_8);
   }
 
   /** Training captions, and every evaluation prompt (so each has its tokens; no image is involved). */
@@ -81,6 +108,9 @@ public final class DefaultModelTraining {
       }
     }
     for (DatasetItem it : ocTrain) {
+      lines.addAll(it.captions());
+    }
+    for (DatasetItem it : corpus.iconTrain()) { // only the train classes' captions: no test class name is in the corpus
       lines.addAll(it.captions());
     }
     for (Dataset d : List.of(fm, oc)) {
@@ -111,24 +141,36 @@ public final class DefaultModelTraining {
       List<List<long[]>> classCaptions = fm.classes().stream()
           .map(label -> TRAIN_TEMPLATES.stream().map(t -> tok.tokenize(t.replace("{}", PromptTemplates.className(label)))).toList())
           .toList();
+      List<DatasetItem> iconTrain = corpus.iconTrain();
       List<DatasetItem> all = new ArrayList<>(fmTrain);
       all.addAll(ocTrain);
+      all.addAll(iconTrain);
+      int iconsFrom = fmTrain.size() + ocTrain.size();
       ContrastivePretrainer.Example[] ex = new ContrastivePretrainer.Example[all.size()];
-      List<long[]>[] ocCaps = new List[ocTrain.size()];
-      for (int i = 0; i < ocTrain.size(); i++) {
-        ocCaps[i] = ocTrain.get(i).captions().stream().map(tok::tokenize).toList();
+      List<long[]>[] caps = new List[all.size()];
+      for (int i = fmTrain.size(); i < all.size(); i++) {
+        caps[i] = all.get(i).captions().stream().map(tok::tokenize).toList();
       }
       cpu.forEach(all.size(), i -> {
         DatasetItem it = all.get(i);
         RgbImage img = FineTuneRunner.shrink(decoder.decode(it.source().read()), keep);
-        ex[i] = i < fmTrain.size()
-            ? new ContrastivePretrainer.Example(img, classCaptions.get(fm.classId(it.label())), fm.classId(it.label()))
-            : new ContrastivePretrainer.Example(img, ocCaps[i - fmTrain.size()], -1 - i); // each clip art its own group
+        if (i < fmTrain.size()) {
+          ex[i] = new ContrastivePretrainer.Example(img, classCaptions.get(fm.classId(it.label())), fm.classId(it.label()));
+        } else if (i < iconsFrom) {
+          ex[i] = new ContrastivePretrainer.Example(img, caps[i], -1 - i); // each clip art its own group
+        } else { // one icon name drawn by several themes: one group, so its drawings are each other's positives
+          ex[i] = new ContrastivePretrainer.Example(img, caps[i], fm.classes().size()
+              + corpus.icons().orElseThrow().classId(it.label()));
+        }
       });
-      examples = List.of(ex);
+      List<ContrastivePretrainer.Example> list = new ArrayList<>(List.of(ex));
+      for (int r = 1; r < ICON_REPEATS; r++) {
+        list.addAll(List.of(ex).subList(iconsFrom, ex.length));
+      }
+      examples = list;
     }
-    log.printf(Locale.ROOT, "decoded %d Fashion-MNIST + %d OpenClipart training images (%.0f s)%n", fmTrain.size(),
-        ocTrain.size(), (System.nanoTime() - t0) / 1e9);
+    log.printf(Locale.ROOT, "decoded %d Fashion-MNIST + %d OpenClipart + %d icon training images (%.0f s)%n", fmTrain.size(),
+        ocTrain.size(), corpus.iconTrain().size(), (System.nanoTime() - t0) / 1e9);
     try (TrainableTower visual = TrainableTower.load(init.visualTorchScript().orElseThrow(), n -> true);
         TrainableTower textual = TrainableTower.load(init.textualTorchScript().orElseThrow(), n -> true)) {
       ContrastivePretrainer trainer = new ContrastivePretrainer(visual, textual, transform, init.manifest().text().contextLength());
@@ -146,9 +188,12 @@ public final class DefaultModelTraining {
       double minutes = (System.nanoTime() - start) / 60e9;
       String description = String.format(Locale.ROOT, "Kagami CLIP (OpenCLIP ViT, kagami-s size), trained from scratch by "
           + "bin/kagami-train-default: contrastive pretraining of both towers, %d steps of batch %d (lr %s, seed %d, %.0f min "
-          + "on %d CPU cores) on the training splits of Fashion-MNIST (%d images, template captions) and OpenClipart "
-          + "(%d images, file-name captions). Learned logit scale %.2f.", cfg.steps(), cfg.batchSize(), settings.learningRate(),
+          + "on %d CPU cores) on the training splits of Fashion-MNIST (%d images, template captions), OpenClipart "
+          + "(%d images, file-name captions)%s. Learned logit scale %.2f.", cfg.steps(), cfg.batchSize(), settings.learningRate(),
           cfg.seed(), minutes, Runtime.getRuntime().availableProcessors(), fmTrain.size(), ocTrain.size(),
+          corpus.iconTrain().isEmpty() ? "" : String.format(Locale.ROOT, " and the icon-theme benchmark's train classes (%d "
+              + "images of %d icon names, name captions, each %dx; its validation and test classes left out)",
+              corpus.iconTrain().size(), corpus.iconTrain().stream().map(DatasetItem::label).distinct().count(), ICON_REPEATS),
           Math.exp(trainer.logScale()));
       TunedPackageWriter.Result r = new TunedPackageWriter().write(init, repository.toAbsolutePath(), version, Optional.of(visual),
           Optional.of(textual), description);
