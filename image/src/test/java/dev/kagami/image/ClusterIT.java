@@ -1,7 +1,6 @@
 package dev.kagami.image;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kagami.api.v1.CreateCollectionRequest;
@@ -67,11 +66,7 @@ class ClusterIT {
 
   @Test
   void twoServersAndATrainerAsTheScaleOverlayConfiguresThemLoseNoAcknowledgedWrite() throws Exception {
-    String url = System.getenv("KAGAMI_TEST_POSTGRES_URL");
-    if (url == null && "true".equals(System.getenv("CI"))) {
-      throw new IllegalStateException("CI=true but KAGAMI_TEST_POSTGRES_URL is not set: .ci/run must start PostgreSQL");
-    }
-    assumeTrue(url != null, "KAGAMI_TEST_POSTGRES_URL not set (run .ci/postgres.sh and export what it prints)");
+    String url = ServerProcesses.postgresUrl();
     Path repo = Path.of("").toAbsolutePath().getParent();
     Path work = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "cluster-");
     ScaleOverlay overlay = new ScaleOverlay(repo.resolve("k8s/rendered/scale.yaml"));

@@ -1,18 +1,12 @@
 package dev.kagami.image;
 
 import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
-import io.grpc.health.v1.HealthCheckRequest;
-import io.grpc.health.v1.HealthCheckResponse;
-import io.grpc.health.v1.HealthGrpc;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Starts a container of the rendered overlay as a process on this machine: the README's run command
@@ -74,23 +68,7 @@ final class PodFactory {
     // as the image's entrypoint does: the JVM's temporary folder under the data volume
     pb.environment().put("KAGAMI_TMPDIR", env.get("KAGAMI_DATA_DIR") + "/tmp");
     Process p = pb.start();
-    ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
-    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
-    while (true) {
-      try {
-        if (HealthGrpc.newBlockingStub(ch).withDeadlineAfter(2, TimeUnit.SECONDS).check(HealthCheckRequest.getDefaultInstance())
-            .getStatus() == HealthCheckResponse.ServingStatus.SERVING) {
-          return new ClusterIT.Pod(pod, c, p, ch, new InetSocketAddress("127.0.0.1", grpcPort), httpPort, log);
-        }
-      } catch (StatusRuntimeException e) {
-        // not listening yet
-      }
-      if (!p.isAlive() || System.nanoTime() > until) {
-        ch.shutdownNow();
-        ServerProcesses.killAll(p);
-        throw new AssertionError(pod + " did not start; log:\n" + Files.readString(log));
-      }
-      Thread.sleep(250);
-    }
+    ManagedChannel ch = ServerProcesses.awaitServing(p, grpcPort, log, pod, 180);
+    return new ClusterIT.Pod(pod, c, p, ch, new InetSocketAddress("127.0.0.1", grpcPort), httpPort, log);
   }
 }

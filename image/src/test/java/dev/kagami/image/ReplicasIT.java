@@ -1,7 +1,6 @@
 package dev.kagami.image;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.kagami.api.v1.DatasetServiceGrpc;
 import dev.kagami.api.v1.DatasetSourceKind;
@@ -16,10 +15,6 @@ import dev.kagami.api.v1.PromoteResponse;
 import dev.kagami.api.v1.RollbackRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
-import io.grpc.health.v1.HealthCheckRequest;
-import io.grpc.health.v1.HealthCheckResponse;
-import io.grpc.health.v1.HealthGrpc;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.nio.charset.StandardCharsets;
@@ -50,11 +45,7 @@ class ReplicasIT {
 
   @Test
   void twoServersOnOnePostgresqlFollowAPromotionAndARollback() throws Exception {
-    String url = System.getenv("KAGAMI_TEST_POSTGRES_URL");
-    if (url == null && "true".equals(System.getenv("CI"))) {
-      throw new IllegalStateException("CI=true but KAGAMI_TEST_POSTGRES_URL is not set: .ci/run must start PostgreSQL");
-    }
-    assumeTrue(url != null, "KAGAMI_TEST_POSTGRES_URL not set (run .ci/postgres.sh and export what it prints)");
+    String url = ServerProcesses.postgresUrl();
     Path repo = Path.of("").toAbsolutePath().getParent();
     Path work = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "replicas-");
     Path models = work.resolve("models");
@@ -136,24 +127,7 @@ class ReplicasIT {
         .directory(repo.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("KAGAMI_TMPDIR", work.resolve(name + "-tmp").toString());
     Process p = pb.start();
-    ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
-    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (true) {
-      try {
-        if (HealthGrpc.newBlockingStub(ch).withDeadlineAfter(2, TimeUnit.SECONDS).check(HealthCheckRequest.getDefaultInstance())
-            .getStatus() == HealthCheckResponse.ServingStatus.SERVING) {
-          return new Server(p, ch, log);
-        }
-      } catch (StatusRuntimeException e) {
-        // not listening yet
-      }
-      if (!p.isAlive() || System.nanoTime() > until) {
-        ch.shutdownNow();
-        ServerProcesses.killAll(p);
-        throw new AssertionError("server " + name + " did not start; log:\n" + Files.readString(log));
-      }
-      Thread.sleep(200);
-    }
+    return new Server(p, ServerProcesses.awaitServing(p, grpcPort, log, "server " + name, 120), log);
   }
 
   private static String served(Server s) {
