@@ -96,7 +96,7 @@ class ContainerImageIT {
     assertThat(labels.path("org.opencontainers.image.title").asText()).isEqualTo("kagami-server");
     assertThat(labels.path("org.opencontainers.image.version").asText()).isEqualTo(tag);
     assertThat(labels.path("dev.kagami.engine").asText()).isEqualTo("onnxruntime");
-    assertThat(labels.path("dev.kagami.default-model").asText()).isEqualTo("kagami-clip/1");
+    assertThat(labels.path("dev.kagami.default-model").asText()).isEqualTo("kagami-clip/2");
     assertThat(labels.path("dev.kagami.jre").asText()).as("the base's label").startsWith("openjdk-17-jre-headless");
     assertThat(image.config().path("os").asText()).isEqualTo("linux");
     assertThat(image.config().path("architecture").asText()).isEqualTo("amd64");
@@ -121,9 +121,10 @@ class ContainerImageIT {
     // The base first (the JRE and the user), then what changes more and more often.
     assertThat(layerOf(byLayer, "usr/lib/jvm/java-17-openjdk-amd64/bin/java")).startsWith("0 ");
     String deps = layerOf(byLayer, "opt/kagami/app/lib/boot/");
-    String model = layerOf(byLayer, "opt/kagami/models/kagami-clip/1/visual.onnx");
+    String model = layerOf(byLayer, "opt/kagami/models/kagami-clip/2/visual.onnx");
+    assertThat(layerOf(byLayer, "opt/kagami/models/kagami-clip/1/visual.onnx")).as("the previous default too").isEqualTo(model);
     String app = layerOf(byLayer, "opt/kagami/app/quarkus-run.jar");
-    assertThat(layerOf(byLayer, "opt/kagami/models/kagami-clip/1/kagami-model.json")).isEqualTo(model);
+    assertThat(layerOf(byLayer, "opt/kagami/models/kagami-clip/2/kagami-model.json")).isEqualTo(model);
     assertThat(layerOf(byLayer, "opt/kagami/app/quarkus/generated-bytecode.jar")).isEqualTo(app);
     assertThat(index(deps)).isLessThan(index(model));
     assertThat(index(model)).isLessThan(index(app));

@@ -49,10 +49,10 @@ class ReplicasIT {
     Path repo = Path.of("").toAbsolutePath().getParent();
     Path work = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "replicas-");
     Path models = work.resolve("models");
-    copyTree(repo.resolve("models/kagami-clip/1"), models.resolve("kagami-clip/1"));
-    copyTree(repo.resolve("models/kagami-clip/1"), models.resolve("kagami-clip/1-b"));
-    Path manifest = models.resolve("kagami-clip/1-b/kagami-model.json");
-    Files.writeString(manifest, Files.readString(manifest).replaceFirst("\"version\"\\s*:\\s*\"1\"", "\"version\" : \"1-b\""));
+    copyTree(repo.resolve("models/kagami-clip/2"), models.resolve("kagami-clip/2"));
+    copyTree(repo.resolve("models/kagami-clip/2"), models.resolve("kagami-clip/2-b"));
+    Path manifest = models.resolve("kagami-clip/2-b/kagami-model.json");
+    Files.writeString(manifest, Files.readString(manifest).replaceFirst("\"version\"\\s*:\\s*\"2\"", "\"version\" : \"2-b\""));
     String schema = "replicas_" + Long.toString(System.nanoTime(), 36);
     String jdbc = url + (url.contains("?") ? "&" : "?") + "currentSchema=" + schema;
 
@@ -62,8 +62,8 @@ class ReplicasIT {
       servers.add(start(repo, work, "b", models, jdbc, schema)); // after the first has migrated the schema
       Server a = servers.get(0);
       Server b = servers.get(1);
-      assertThat(served(a)).isEqualTo("kagami-clip/1");
-      assertThat(served(b)).isEqualTo("kagami-clip/1");
+      assertThat(served(a)).isEqualTo("kagami-clip/2");
+      assertThat(served(b)).isEqualTo("kagami-clip/2");
       importDataset(a.channel(), null, work.resolve("colours"));
 
       Map<String, Integer> seen = new ConcurrentHashMap<>();
@@ -80,24 +80,24 @@ class ReplicasIT {
       });
       client.start();
       PromoteResponse promoted = ModelServiceGrpc.newBlockingStub(a.channel()).withDeadlineAfter(300, TimeUnit.SECONDS)
-          .promote(PromoteRequest.newBuilder().setModel(ModelRef.newBuilder().setName("kagami-clip").setVersion("1-b"))
+          .promote(PromoteRequest.newBuilder().setModel(ModelRef.newBuilder().setName("kagami-clip").setVersion("2-b"))
               .setDataset("colours").setReason("replicas test").setOverrideReason("replicas test").build());
       assertThat(promoted.getReplicasLaggingList()).isEmpty();
       assertThat(promoted.getReplicasSwitchedList()).hasSize(2); // this server and the other
-      assertThat(served(a)).isEqualTo("kagami-clip/1-b");
-      assertThat(served(b)).as("the follower switched before Promote answered").isEqualTo("kagami-clip/1-b");
+      assertThat(served(a)).isEqualTo("kagami-clip/2-b");
+      assertThat(served(b)).as("the follower switched before Promote answered").isEqualTo("kagami-clip/2-b");
 
       PromoteResponse back = ModelServiceGrpc.newBlockingStub(b.channel()).withDeadlineAfter(120, TimeUnit.SECONDS)
           .rollback(RollbackRequest.newBuilder().setReason("replicas test: back").build());
       assertThat(back.getReplicasLaggingList()).isEmpty();
       assertThat(back.getReplicasSwitchedList()).hasSize(2);
-      assertThat(served(a)).isEqualTo("kagami-clip/1");
-      assertThat(served(b)).isEqualTo("kagami-clip/1");
+      assertThat(served(a)).isEqualTo("kagami-clip/2");
+      assertThat(served(b)).isEqualTo("kagami-clip/2");
       stop.set(true);
       client.join(30_000);
       System.out.println("ReplicasIT: follower Embed calls by version " + new TreeMap<>(seen) + ", failed " + failed);
       assertThat(failed).as("no Embed call on the follower failed during the moves").isEmpty();
-      assertThat(seen).containsKeys("kagami-clip/1", "kagami-clip/1-b");
+      assertThat(seen).containsKeys("kagami-clip/2", "kagami-clip/2-b");
       for (Server s : servers) {
         s.process().toHandle().destroy(); // SIGTERM
         assertThat(s.process().waitFor(60, TimeUnit.SECONDS)).isTrue();

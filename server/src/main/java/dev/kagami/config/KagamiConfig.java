@@ -218,8 +218,11 @@ public interface KagamiConfig {
     @WithDefault("kagami-clip")
     String name();
 
-    /** Version of the model to load at start-up. */
-    @WithDefault("1")
+    /**
+     * Version of the model production serves at the first start (later, production is what the registry's
+     * alias says: a newer default only serves once promoted).
+     */
+    @WithDefault("2")
     String version();
 
     /** Engine that runs the encoders: onnxruntime (default, CPU), pytorch (TorchScript) or tensorrt (GPU). */

@@ -48,7 +48,7 @@ public final class PeerBench {
   public static void main(String[] argv) throws Exception {
     Path root = Path.of("").toAbsolutePath();
     Path repo = Files.exists(root.resolve("models")) ? root : root.getParent();
-    Path pkgDir = repo.resolve("models/kagami-clip/1");
+    Path pkgDir = repo.resolve("models/kagami-clip/2");
     int seconds = 5;
     int[] clients = {1, 16};
     int batch = 32;

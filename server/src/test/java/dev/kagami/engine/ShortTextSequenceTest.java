@@ -16,13 +16,14 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The text tower on short sequences gives the full-context embeddings: for every golden text, alone and in
  * one batch (cut to the batch's longest text), cosine >= 0.99999 with the same engine on the full context,
- * on both committed packages (exported with a dynamic sequence axis) and both engines.
+ * on the committed packages (exported with a dynamic sequence axis) and both engines.
  */
 class ShortTextSequenceTest {
 
   static List<Arguments> packagesAndEngines() {
     return List.of(Arguments.of(Fixtures.TINY_CLIP, EngineKind.ONNXRUNTIME), Arguments.of(Fixtures.TINY_CLIP, EngineKind.PYTORCH),
-        Arguments.of(Fixtures.DEFAULT_MODEL, EngineKind.ONNXRUNTIME), Arguments.of(Fixtures.DEFAULT_MODEL, EngineKind.PYTORCH));
+        Arguments.of(Fixtures.DEFAULT_MODEL, EngineKind.ONNXRUNTIME), Arguments.of(Fixtures.DEFAULT_MODEL, EngineKind.PYTORCH),
+        Arguments.of(Fixtures.DEFAULT_MODEL_1, EngineKind.ONNXRUNTIME), Arguments.of(Fixtures.DEFAULT_MODEL_1, EngineKind.PYTORCH));
   }
 
   @ParameterizedTest

@@ -23,8 +23,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The committed default model is a trained CLIP, within its size budget, and its two engines agree: on
- * 2,000 Fashion-MNIST images its zero-shot accuracy and k-NN accuracy are far above chance (10 %). A
- * random-weight package (like tiny-clip) scores about 10 % zero-shot here.
+ * 2,000 Fashion-MNIST images (408 in the test split) its zero-shot accuracy and k-NN accuracy hold the
+ * floors below, a few points under what it reaches, far above chance (10 %). A random-weight package (like
+ * tiny-clip) scores about 10 % zero-shot here.
  */
 class DefaultModelTest {
 
@@ -47,9 +48,12 @@ class DefaultModelTest {
           PromptTemplates.OPENAI_IMAGENET, "openai-imagenet", 21, 0.1, 32);
       EvaluationReport r = new Evaluator(rt, EmbeddingCache.inMemory(rt.dimension()))
           .evaluate(d, splits, Split.TEST, 42, o, ImportProgress.NONE);
+      System.out.printf(java.util.Locale.ROOT, "DefaultModelTest: %s on %d Fashion-MNIST test images: zero-shot %.4f, k-NN %.4f%n",
+          rt.id(), r.images(), r.summary().zeroShotAccuracy(), r.summary().knnAccuracy());
       assertThat(r.images()).isGreaterThanOrEqualTo(200);
-      assertThat(r.summary().zeroShotAccuracy()).as("zero-shot accuracy").isGreaterThan(0.5);
-      assertThat(r.summary().knnAccuracy()).as("k-NN accuracy").isGreaterThan(0.6);
+      // kagami-clip/2 reaches 0.8309 and 0.8799 here (kagami-clip/1, the floors' first model: above 0.5 and 0.6)
+      assertThat(r.summary().zeroShotAccuracy()).as("zero-shot accuracy").isGreaterThan(0.75);
+      assertThat(r.summary().knnAccuracy()).as("k-NN accuracy").isGreaterThan(0.80);
     }
   }
 }

@@ -17,7 +17,9 @@ public final class Fixtures {
   /** The tiny random-weight CLIP package: the model of the tests (fast, and its outputs are golden). */
   public static final Path TINY_CLIP = Path.of("../models/tiny-clip/1").toAbsolutePath().normalize();
   /** Kagami's own trained CLIP, the server's default model (models/kagami-clip/MODEL_CARD.md). */
-  public static final Path DEFAULT_MODEL = Path.of("../models/kagami-clip/1").toAbsolutePath().normalize();
+  public static final Path DEFAULT_MODEL = Path.of("../models/kagami-clip/2").toAbsolutePath().normalize();
+  /** The previous default model, still in the repository (a server started on it before keeps serving it). */
+  public static final Path DEFAULT_MODEL_1 = Path.of("../models/kagami-clip/1").toAbsolutePath().normalize();
 
   private Fixtures() {}
 
