@@ -124,10 +124,18 @@ final class PaperTableCli implements Callable<Integer> {
       + "rate, no warm-up")
   boolean ablation;
 
+  @Option(names = "--tune-lr", split = ",", description = "image-stage learning rates to choose from on the validation split "
+      + "(first seed, per method, by validation I2I mAP) before the test is opened; replaces --lr")
+  List<Double> tuneLr = List.of();
+
+  @Option(names = "--tune-realign-lr", split = ",", description = "re-alignment learning rates to choose from on the validation "
+      + "split (first seed, per method, by validation T2I R@5, or zero-shot without captions); replaces --realign-lr")
+  List<Double> tuneRealignLr = List.of();
+
   @Option(names = "--methods", split = ",", description = "methods to run: ${COMPLETION-CANDIDATES} (default: all)")
   List<RunSpec.Method> methods = List.of(RunSpec.Method.values());
 
-  private record Trainable(RunSpec.Trainable kind, int lastBlocks) {
+  record Trainable(RunSpec.Trainable kind, int lastBlocks) {
     String words() {
       return kind == RunSpec.Trainable.LAST_BLOCKS ? "the last " + lastBlocks + " blocks + projection" : kind.name().toLowerCase(Locale.ROOT);
     }
@@ -181,10 +189,25 @@ final class PaperTableCli implements Callable<Integer> {
         Splits.select(poc, splits, Split.TEST).size());
 
     Path w = work.toAbsolutePath();
-    deleteTree(w);
+    if (Files.exists(w)) {
+      dev.kagami.finetune.PackageVersions.deleteTree(w);
+    }
     Path repo = w.resolve("models");
     Files.createDirectories(repo);
     ModelLoader loader = new ModelLoader(new EngineFactory(), decoder);
+    Map<RunSpec.Method, Double> imageRates = new java.util.EnumMap<>(RunSpec.Method.class);
+    Map<RunSpec.Method, Double> realignRates = new java.util.EnumMap<>(RunSpec.Method.class);
+    for (RunSpec.Method m : RunSpec.Method.values()) {
+      imageRates.put(m, lr);
+      realignRates.put(m, realignLr);
+    }
+    rates = new Rates(imageRates, realignRates);
+    String tuning = "";
+    if (!tuneLr.isEmpty() || !tuneRealignLr.isEmpty()) { // on the validation split, before anything is evaluated on the test
+      PaperTuning t = new PaperTuning(this, o, loader, decoder, cpu, basePkg, poc, splits, w, image, text, realignWarmup);
+      tuning = t.choose(seeds.get(0), methods, tuneLr.isEmpty() ? List.of(lr) : tuneLr,
+          tuneRealignLr.isEmpty() ? List.of(realignLr) : tuneRealignLr, rates);
+    }
     EvaluationReport baseReport = evaluate(loader, basePath, poc, splits, w, cpu);
     List<PaperTable.MethodRuns> runs = new ArrayList<>();
     for (RunSpec.Method m : methods) {
@@ -197,13 +220,14 @@ final class PaperTableCli implements Callable<Integer> {
         Path reuse = same == null || !methods.contains(same) ? null
             : w.resolve("runs").resolve(same.name().toLowerCase(Locale.ROOT) + "-s" + seed).resolve(FineTuneRunner.IMAGE);
         done.add(run(o, loader, decoder, cpu, basePkg, poc, splits, w, m, seed, PaperTable.label(m), m.name().toLowerCase(Locale.ROOT)
-            + "-s" + seed, image, text, realignLr, realignWarmup, false, reuse));
+            + "-s" + seed, image, text, rates.realign().get(m), realignWarmup, false, reuse));
       }
       runs.add(methodRuns(PaperTable.label(m), done));
     }
     List<PaperTable.MethodRuns> ablation = new ArrayList<>();
     if (this.ablation && methods.contains(RunSpec.Method.TWO_SFT)) {
       long seed = seeds.get(0);
+      double realignLr = rates.realign().get(RunSpec.Method.TWO_SFT); // as run: --realign-lr or the tuned one
       Path imageStage = w.resolve("runs").resolve("two_sft-s" + seed).resolve(FineTuneRunner.IMAGE);
       record Variant(String label, Trainable text, double lr, int warmup, boolean embeddings) {}
       List<Variant> variants = List.of(new Variant("projection only", new Trainable(RunSpec.Trainable.PROJECTION, 0), realignLr,
@@ -224,11 +248,12 @@ final class PaperTableCli implements Callable<Integer> {
     String settings = String.format(Locale.ROOT, "image stage: %s trained, %d epochs at lr %s, class proxies at lr %s, batch 32; "
         + "re-alignment: %s of the text tower (embeddings frozen) trained, %d epochs at lr %s, warm-up %d steps; validation %s, "
         + "early stopping after %d validations without improvement, best checkpoint by validation (image stage: I2I mAP; "
-        + "re-alignment: T2I R@5 of the validation captions, or zero-shot when the captions only name classes).", image.words(), epochs, lr, proxyLr,
-        text.words(), realignEpochs, realignLr, realignWarmup, validateEvery > 0 ? "every " + validateEvery + " steps"
+        + "re-alignment: T2I R@5 of the validation captions, or zero-shot when the captions only name classes).", image.words(), epochs,
+        tuning.isEmpty() ? Double.toString(lr) : "chosen on validation (below)", proxyLr, text.words(), realignEpochs,
+        tuning.isEmpty() ? Double.toString(realignLr) : "chosen on validation (below)", realignWarmup, validateEvery > 0 ? "every " + validateEvery + " steps"
             : "at least 10 times a stage", patience);
     String md = PaperTable.markdown(new PaperTable.Setup(KagamiCli.invocation(spec, "bin/kagami-paper-table"), basePkg, poc, splits,
-        splitKind, seeds, settings, captions), baseReport, runs, ablation);
+        splitKind, seeds, settings, captions), baseReport, runs, ablation) + tuning;
     Files.createDirectories(out.toAbsolutePath().getParent());
     Files.writeString(out, md, StandardCharsets.UTF_8);
     o.println(md);
@@ -236,7 +261,10 @@ final class PaperTableCli implements Callable<Integer> {
     return 0;
   }
 
-  private record Run(EvaluationReport report, double minutes, String bestSteps, String curve) {}
+  record Run(EvaluationReport report, double minutes, String bestSteps, String curve) {}
+
+  /** The learning rates each method trains with: --lr and --realign-lr, or what the tuning chose. */
+  record Rates(Map<RunSpec.Method, Double> image, Map<RunSpec.Method, Double> realign) {}
 
   private static PaperTable.MethodRuns methodRuns(String label, List<Run> runs) {
     return new PaperTable.MethodRuns(label, runs.stream().map(Run::report).toList(), runs.stream().map(Run::minutes).toList(),
@@ -247,19 +275,29 @@ final class PaperTableCli implements Callable<Integer> {
   private Run run(PrintWriter o, ModelLoader loader, ImageDecoder decoder, Parallel cpu, ModelPackage basePkg, Dataset poc,
       Map<String, Split> splits, Path w, RunSpec.Method m, long seed, String label, String version, Trainable image, Trainable text,
       double realignLr, int realignWarmup, boolean embeddings, Path imageStage) throws IOException {
+    return run(o, loader, decoder, cpu, basePkg, poc, splits, w, m, seed, label, version, image, text, rates.image().get(m),
+        realignLr, realignWarmup, embeddings, imageStage, Split.TEST);
+  }
+
+  private Rates rates;
+
+  /** As above, with the image stage's learning rate and the split the result is evaluated on. */
+  Run run(PrintWriter o, ModelLoader loader, ImageDecoder decoder, Parallel cpu, ModelPackage basePkg, Dataset poc,
+      Map<String, Split> splits, Path w, RunSpec.Method m, long seed, String label, String version, Trainable image, Trainable text,
+      double imageLr, double realignLr, int realignWarmup, boolean embeddings, Path imageStage, Split evaluated) throws IOException {
     RunSpec rs = new RunSpec(basePkg.manifest().name(), basePkg.manifest().version(), poc.name(), m, image.kind(),
-        image.lastBlocks(), epochs, 32, lr, realignEpochs, realignLr, seed, validateEvery, patience, RunSpec.CaptionSource.DATASET,
+        image.lastBlocks(), epochs, 32, imageLr, realignEpochs, realignLr, seed, validateEvery, patience, RunSpec.CaptionSource.DATASET,
         20, 0.27, 0, version, proxyLr, text.kind(), text.lastBlocks(), realignWarmup, embeddings);
     Path runDir = w.resolve("runs").resolve(version);
     if (imageStage != null) {
       copyTree(imageStage, runDir.resolve(FineTuneRunner.IMAGE));
     }
-    Printer p = new Printer(label + " seed " + seed, o, new StringBuilder());
+    PaperRunPrinter p = new PaperRunPrinter(label + " seed " + seed, o, new StringBuilder());
     long t0 = System.nanoTime();
     FineTuneRunner.Result r = new FineTuneRunner(decoder, w.resolve("models"), cpu).run(rs, basePkg, poc, splits, runDir, p,
         () -> false, Optional.empty());
     double minutes = (System.nanoTime() - t0) / 60e9;
-    return new Run(evaluate(loader, w.resolve("models").resolve(r.resultModel()), poc, splits, w, cpu), minutes,
+    return new Run(evaluate(loader, w.resolve("models").resolve(r.resultModel()), poc, splits, w, cpu, evaluated), minutes,
         r.bestSteps().toString().replaceAll("[{}]", "").replace("=", " "), p.curve().toString().strip());
   }
 
@@ -278,47 +316,16 @@ final class PaperTableCli implements Callable<Integer> {
 
   private EvaluationReport evaluate(ModelLoader loader, Path pkg, Dataset d, Map<String, Split> splits, Path w, Parallel cpu)
       throws IOException {
+    return evaluate(loader, pkg, d, splits, w, cpu, Split.TEST);
+  }
+
+  EvaluationReport evaluate(ModelLoader loader, Path pkg, Dataset d, Map<String, Split> splits, Path w, Parallel cpu, Split split)
+      throws IOException {
     try (ModelRuntime rt = loader.load(pkg, ModelLoader.Settings.forTool(EngineKind.ONNXRUNTIME));
         EmbeddingCache cache = EmbeddingCache.open(EmbeddingCache.fileFor(w.resolve("cache"), rt), rt.dimension())) {
-      return new Evaluator(rt, cache, cpu).evaluate(d, splits, Split.TEST, splitSeed, Evaluator.Options.defaults(),
+      return new Evaluator(rt, cache, cpu).evaluate(d, splits, split, splitSeed, Evaluator.Options.defaults(),
           ImportProgress.NONE);
     }
   }
 
-  private static void deleteTree(Path dir) throws IOException {
-    if (Files.exists(dir)) {
-      try (java.util.stream.Stream<Path> all = Files.walk(dir)) {
-        for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
-          Files.delete(p);
-        }
-      }
-    }
-  }
-
-  /** Prints a run's progress now and then, and keeps its validation curve (stage, step, primary KPI). */
-  private record Printer(String name, PrintWriter o, StringBuilder curve) implements FineTuneRunner.Listener {
-    @Override
-    public void stage(String stage, int totalSteps) {
-      o.printf(Locale.ROOT, "[%s] %s (%d)%n", name, stage, totalSteps);
-      o.flush();
-    }
-
-    @Override
-    public void step(String stage, ImageTuner.StepLog s) {
-      if (s.step() % 20 == 0 || s.step() == s.totalSteps()) {
-        o.printf(Locale.ROOT, "[%s] %s step %d/%d loss %.4f%n", name, stage, s.step(), s.totalSteps(), s.loss());
-        o.flush();
-      }
-    }
-
-    @Override
-    public void validation(String stage, int step, Double loss, Map<String, Double> kpis, boolean best) {
-      o.printf(Locale.ROOT, "[%s] %s validation at %d: %s%s%n", name, stage, step, kpis, best ? " (best)" : "");
-      o.flush();
-      String key = kpis.containsKey("i2i_map") ? "i2i_map" : kpis.containsKey("t2i_r5") ? "t2i_r5" : "zero_shot";
-      Double v = kpis.get(key);
-      curve.append(String.format(Locale.ROOT, "%s%s %d: %s %.3f%s", curve.isEmpty() ? "" : "; ", stage, step, key,
-          v == null ? Double.NaN : v, best ? "*" : ""));
-    }
-  }
 }
